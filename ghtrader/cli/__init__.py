@@ -1,0 +1,1 @@
+"""The ``ghtrader`` command line (SPEC §8)."""

@@ -1,0 +1,44 @@
+"""``ghtrader coverage``: which (symbol, trading day) partitions the lake holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ghtrader.cli.common import emit_json, run_guarded, settings_for
+
+
+def coverage(
+    var: Annotated[str | None, typer.Option(help="variety filter: cu | au | ag")] = None,
+    dataset: Annotated[str, typer.Option(help="ticks | main_l5")] = "ticks",
+    data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+) -> None:
+    """Print a coverage table: days, rows and no-data days per symbol (from manifests, no data scan)."""
+
+    def body() -> None:
+        from ghtrader.store.coverage import lake_coverage
+        from ghtrader.store.lake import ParquetLake
+
+        settings = settings_for(data_dir)
+        rows = lake_coverage(ParquetLake(settings.data_dir / "lake_v2"), dataset, var)
+        if json_out:
+            emit_json({"dataset": dataset, "data_dir": str(settings.data_dir), "symbols": rows})
+            return
+        table = Table(title=f"{dataset} coverage in {settings.data_dir / 'lake_v2'}")
+        for col in ("symbol", "first day", "last day", "days", "no-data days", "rows", "MiB"):
+            table.add_column(col, justify="left" if col == "symbol" else "right")
+        for r in rows:
+            table.add_row(
+                r["symbol"], str(r["first_day"]), str(r["last_day"]), str(r["days"]), str(r["no_data_days"]),
+                f"{r['rows']:,}", f"{r['bytes'] / 2**20:.1f}",
+            )
+        total_rows = sum(r["rows"] for r in rows)
+        table.caption = f"{len(rows)} symbols, {total_rows:,} rows"
+        Console().print(table)
+
+    run_guarded(body)

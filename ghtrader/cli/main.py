@@ -1,0 +1,26 @@
+"""Entry point of the ``ghtrader`` command. Commands import their heavy modules lazily."""
+
+from __future__ import annotations
+
+import typer
+
+from ghtrader.cli.coverage import coverage
+from ghtrader.cli.download import download
+
+app = typer.Typer(
+    name="ghtrader",
+    help="Research-only SHFE tick platform: download, build, train, evaluate, promote.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("download")(download)
+app.command("coverage")(coverage)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Market facts: SHFE sessions, holiday calendar, trading-day assignment and contract specs."""

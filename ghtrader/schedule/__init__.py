@@ -1,0 +1,1 @@
+"""Roll schedules: which contract is the main contract on each trading day."""

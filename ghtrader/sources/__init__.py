@@ -1,0 +1,1 @@
+"""Tick sources behind one interface: ``sim`` (embedded default), ``csv`` and ``tqsdk``."""

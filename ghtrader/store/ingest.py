@@ -1,0 +1,288 @@
+"""Ingest pipeline: source frames -> quality gate -> quarantine + whole-partition lake writes.
+
+Traps: bad rows never reach the lake silently (they go to the quarantine sink with a reason); a
+partition is written whole or not at all; a requested symbol with zero ticks is marked no-data so the
+day is not refetched forever, but a symbol whose ticks were all rejected is *not* (it had data); with
+``skip_existing`` a day whose partitions all exist (or are no-data) is skipped without fetching.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ghtrader.market.calendar import TradingCalendar
+from ghtrader.market.contracts import ContractBook
+from ghtrader.quality.rules import validate_ticks
+from ghtrader.schema import TICK_COLUMNS, to_arrow
+from ghtrader.sources.base import DayBatch, DaySource
+from ghtrader.store.base import PartitionInfo, TickStore, WriteMode, check_mode, dataset_schema
+from ghtrader.store.quarantine import quarantine_rows
+
+ProgressFn = Callable[[dt.date, "IngestSummary"], None]
+ROW_ID = "__ingest_row_id"
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """Counts of one ingest run; add two summaries with ``+``."""
+
+    rows_in: int = 0
+    rows_written: int = 0
+    rows_quarantined: int = 0
+    partitions_written: int = 0
+    partitions_unchanged: int = 0
+    partitions_kept_existing: int = 0
+    sidecars_written: int = 0
+    days_fetched: int = 0
+    days_skipped: int = 0
+    no_data_days: int = 0  # (symbol, day) pairs newly marked no-data
+    symbols: tuple[str, ...] = ()
+    days: tuple[dt.date, ...] = ()
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+
+    def __add__(self, other: IngestSummary) -> IngestSummary:
+        counts = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.type in ("int", int)
+        }
+        reasons = Counter(self.quarantine_reasons) + Counter(other.quarantine_reasons)
+        return IngestSummary(
+            **counts,
+            symbols=tuple(sorted(set(self.symbols) | set(other.symbols))),
+            days=tuple(sorted(set(self.days) | set(other.days))),
+            quarantine_reasons=dict(sorted(reasons.items())),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["symbols"] = list(self.symbols)
+        d["days"] = [x.isoformat() for x in self.days]
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def _summarize(infos: Sequence[PartitionInfo], rows_in: int, rejected: pd.DataFrame) -> IngestSummary:
+    reasons = Counter(str(r) for r in rejected["reason"]) if len(rejected) else Counter()
+    return IngestSummary(
+        rows_in=rows_in,
+        rows_written=sum(i.rows for i in infos if i.changed),
+        rows_quarantined=len(rejected),
+        partitions_written=sum(i.status == "written" for i in infos),
+        partitions_unchanged=sum(i.status == "unchanged" for i in infos),
+        partitions_kept_existing=sum(i.status == "kept_existing" for i in infos),
+        symbols=tuple(sorted({i.symbol for i in infos})),
+        days=tuple(sorted({i.trading_day for i in infos})),
+        quarantine_reasons=dict(sorted(reasons.items())),
+    )
+
+
+def _check_quarantine_outside(store: TickStore, quarantine_dir: Path) -> None:
+    root = getattr(store, "root", None)
+    if root is None:
+        return
+    q, r = Path(quarantine_dir).resolve(), Path(root).resolve()
+    if q == r or r in q.parents:
+        raise ValueError(f"quarantine dir {quarantine_dir} must not be inside the lake {root}")
+
+
+def _validate(
+    df: pd.DataFrame, schema: pa.Schema, calendar: TradingCalendar, book: ContractBook
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the tick gate; re-attach dataset columns beyond the tick schema (main_l5 provenance).
+
+    The gate returns clean rows in tick columns only, in input order, and rejected rows with every
+    input column; a row-id column that only survives in the rejected frame recovers which rows passed.
+    """
+    extra = [c for c in schema.names if c not in TICK_COLUMNS and c in df.columns]
+    if not extra:
+        return validate_ticks(df, calendar=calendar, book=book)
+    tagged = df.assign(**{ROW_ID: np.arange(len(df))})
+    clean, rejected = validate_ticks(tagged, calendar=calendar, book=book)
+    ok = np.ones(len(df), dtype=bool)
+    ok[rejected[ROW_ID].to_numpy(dtype=np.int64)] = False
+    if int(ok.sum()) != len(clean):
+        raise RuntimeError("tick gate returned rows that are neither clean nor rejected")
+    extras = df.loc[ok, extra].reset_index(drop=True)
+    clean = pd.concat([clean.reset_index(drop=True), extras], axis=1)
+    return clean, rejected.drop(columns=[ROW_ID])
+
+
+def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list[R]:
+    """``[fn(x) for x in items]`` on up to ``workers`` threads (Parquet encoding and zstd release the GIL)."""
+    todo = list(items)
+    if workers <= 1 or len(todo) <= 1:
+        return [fn(x) for x in todo]
+    with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        return list(pool.map(fn, todo))
+
+
+def write_frame(
+    store: TickStore, dataset: str, clean: pd.DataFrame, mode: WriteMode, workers: int = 1
+) -> list[PartitionInfo]:
+    """Split a validated multi-symbol, multi-day frame into (symbol, trading_day) partitions and write each.
+
+    One thread per symbol at most, so a symbol's no-data marker file is never updated concurrently.
+    """
+    if clean.empty:
+        return []
+    table = to_arrow(clean, dataset_schema(dataset))
+    table = table.sort_by(
+        [("symbol", "ascending"), ("trading_day", "ascending"), ("datetime_ns", "ascending")]
+    )
+    sym_codes = pc.dictionary_encode(table["symbol"]).combine_chunks().indices.to_numpy()
+    day_ints = table["trading_day"].combine_chunks().cast(pa.int32()).to_numpy()
+    starts = np.flatnonzero(np.r_[True, (sym_codes[1:] != sym_codes[:-1]) | (day_ints[1:] != day_ints[:-1])])
+    ends = np.r_[starts[1:], table.num_rows]
+    by_symbol: dict[str, list[tuple[dt.date, pa.Table]]] = {}
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        part = table.slice(a, b - a)
+        by_symbol.setdefault(part["symbol"][0].as_py(), []).append((part["trading_day"][0].as_py(), part))
+
+    def write_symbol(item: tuple[str, list[tuple[dt.date, pa.Table]]]) -> list[PartitionInfo]:
+        symbol, parts = item
+        return [store.write_partition(dataset, symbol, day, part, mode=mode) for day, part in parts]
+
+    return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
+
+
+def ingest_frame(
+    lake: TickStore,
+    df: pd.DataFrame,
+    *,
+    calendar: TradingCalendar,
+    book: ContractBook,
+    source: str,
+    dataset: str = "ticks",
+    quarantine_dir: Path,
+    mode: WriteMode = "skip_existing",
+    workers: int = DEFAULT_WORKERS,
+) -> IngestSummary:
+    """Validate ``df`` (tick schema, any symbols/days, ``trading_day`` assigned), quarantine rejects, write."""
+    check_mode(mode)
+    schema = dataset_schema(dataset)
+    _check_quarantine_outside(lake, quarantine_dir)
+    if df.empty:
+        return IngestSummary()
+    df = df.reset_index(drop=True)
+    clean, rejected = _validate(df, schema, calendar, book)
+    quarantine_rows(Path(quarantine_dir), dataset, rejected, source=source)
+    infos = write_frame(lake, dataset, clean, mode, workers)
+    return _summarize(infos, len(df), rejected)
+
+
+def _sidecar_table(frame: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+
+def ingest_batch(
+    lake: TickStore,
+    batch: DayBatch,
+    requested: Sequence[str],
+    *,
+    calendar: TradingCalendar,
+    book: ContractBook,
+    source: str,
+    dataset: str = "ticks",
+    quarantine_dir: Path,
+    mode: WriteMode = "skip_existing",
+    workers: int = DEFAULT_WORKERS,
+) -> IngestSummary:
+    """Ingest one fetched day: ticks, sidecars, and no-data markers for requested symbols without ticks."""
+    frames = [f for f in batch.ticks.values() if len(f)]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    summary = ingest_frame(
+        lake,
+        df,
+        calendar=calendar,
+        book=book,
+        source=source,
+        dataset=dataset,
+        quarantine_dir=quarantine_dir,
+        mode=mode,
+        workers=workers,
+    )
+    jobs = [
+        (n, s, f) for n, per_symbol in sorted(batch.sidecars.items()) for s, f in sorted(per_symbol.items())
+    ]
+
+    def write_side(job: tuple[str, str, pd.DataFrame]) -> bool:
+        name, symbol, frame = job
+        return lake.write_sidecar(name, symbol, batch.trading_day, _sidecar_table(frame), mode=mode).changed
+
+    sidecars = sum(parallel_map(write_side, [j for j in jobs if len(j[2])], workers))
+    empty = [s for s in requested if s not in batch.ticks or len(batch.ticks[s]) == 0]
+    marked = sum(len(lake.mark_no_data(dataset, s, [batch.trading_day])) for s in empty)
+    return summary + IngestSummary(sidecars_written=sidecars, days_fetched=1, no_data_days=marked)
+
+
+def day_complete(lake: TickStore, dataset: str, symbols: Iterable[str], day: dt.date) -> bool:
+    """True when every symbol has a committed partition or a no-data marker for ``day``."""
+    return all(lake.has_partition(dataset, s, day) or day in lake.no_data_days(dataset, s) for s in symbols)
+
+
+def plan_symbols(source: DaySource, var: str, days: Iterable[dt.date]) -> dict[dt.date, list[str]]:
+    """The contracts of ``var`` to request on each trading day (as the source lists them)."""
+    return {d: sorted(source.list_symbols(var, d)) for d in days}
+
+
+def ingest_source_days(
+    lake: TickStore,
+    source: DaySource,
+    symbols_by_day: dict[dt.date, list[str]],
+    *,
+    calendar: TradingCalendar,
+    book: ContractBook,
+    quarantine_dir: Path,
+    dataset: str = "ticks",
+    mode: WriteMode = "skip_existing",
+    progress: ProgressFn | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> IngestSummary:
+    """Fetch and ingest each trading day in order; resumable with ``skip_existing``.
+
+    A day is fetched whole (all requested symbols) when any of them is missing, so sources whose
+    symbols share state (e.g. the sim) always see the same request for the same day.
+    """
+    check_mode(mode)
+    total = IngestSummary()
+    for day in sorted(symbols_by_day):
+        requested = sorted(set(symbols_by_day[day]))
+        if mode == "skip_existing" and day_complete(lake, dataset, requested, day):
+            result = IngestSummary(days_skipped=1)
+        else:
+            batch = source.fetch_day(requested, day)
+            result = ingest_batch(
+                lake,
+                batch,
+                requested,
+                calendar=calendar,
+                book=book,
+                source=source.name,
+                dataset=dataset,
+                quarantine_dir=quarantine_dir,
+                mode=mode,
+                workers=workers,
+            )
+        total = total + result
+        if progress is not None:
+            progress(day, result)
+    return total

@@ -1,0 +1,304 @@
+"""Parquet lake v2 (SPEC §4.4): one directory per (symbol, trading_day), committed by a manifest.
+
+Layout under ``root`` (= ``data_dir/"lake_v2"``)::
+
+    ticks/symbol=SYM/date=YYYY-MM-DD/{part-<hash16>.parquet, part-….parquet.sha256, _manifest.json}
+    main_l5/ticks/symbol=…/date=…/…
+    sidecars/<name>/symbol=…/date=…/…
+    <dataset dir>/symbol=SYM/_no_data_dates.json
+
+Traps: readers must only trust the manifest (a crash can leave temp files or an uncommitted parquet);
+reading one day must not trigger dataset-wide discovery; an identical re-write must touch nothing.
+Single writer per partition is assumed (no locking).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ghtrader.schema import schema_hash
+from ghtrader.store.base import (
+    PartitionInfo,
+    WriteMode,
+    WriteStatus,
+    check_mode,
+    check_partition_table,
+    dataset_schema,
+)
+from ghtrader.store.files import (
+    CHECKSUM_SUFFIX,
+    DEFAULT_OPTIONS,
+    ParquetOptions,
+    atomic_write,
+    encode_parquet,
+    is_temp_name,
+    sha256_hex,
+    write_with_checksum,
+)
+from ghtrader.store.manifest import (
+    MANIFEST_NAME,
+    FileEntry,
+    Manifest,
+    encode_json,
+    read_manifest,
+    verify_partition,
+    write_manifest,
+)
+
+NO_DATA_NAME = "_no_data_dates.json"
+_DATASET_DIRS: dict[str, tuple[str, ...]] = {"ticks": ("ticks",), "main_l5": ("main_l5", "ticks")}
+
+
+def _check_name(kind: str, value: str) -> None:
+    if not value or "/" in value or "\\" in value or value.startswith("."):
+        raise ValueError(f"invalid {kind} {value!r} for a lake path")
+
+
+class ParquetLake:
+    """Tick store on a local directory of ZSTD Parquet partitions with manifests and checksums."""
+
+    def __init__(
+        self, root: Path, *, options: ParquetOptions = DEFAULT_OPTIONS, durable: bool = True
+    ) -> None:
+        self.root = Path(root)
+        self.options = options
+        self.durable = durable
+
+    # ----------------------------------------------------------------- paths
+    def dataset_dir(self, dataset: str) -> Path:
+        dataset_schema(dataset)
+        return self.root.joinpath(*_DATASET_DIRS[dataset])
+
+    def sidecar_dir(self, name: str) -> Path:
+        _check_name("sidecar name", name)
+        return self.root / "sidecars" / name
+
+    def symbol_dir(self, dataset: str, symbol: str) -> Path:
+        _check_name("symbol", symbol)
+        return self.dataset_dir(dataset) / f"symbol={symbol}"
+
+    def partition_dir(self, dataset: str, symbol: str, day: dt.date) -> Path:
+        return self.symbol_dir(dataset, symbol) / f"date={day.isoformat()}"
+
+    def sidecar_partition_dir(self, name: str, symbol: str, day: dt.date) -> Path:
+        _check_name("symbol", symbol)
+        return self.sidecar_dir(name) / f"symbol={symbol}" / f"date={day.isoformat()}"
+
+    # ----------------------------------------------------------------- writes
+    def write_partition(
+        self,
+        dataset: str,
+        symbol: str,
+        trading_day: dt.date,
+        table: pa.Table,
+        *,
+        mode: WriteMode = "skip_existing",
+    ) -> PartitionInfo:
+        """Write one (symbol, trading_day) partition whole; see ``_commit`` for the idempotence rules."""
+        check_mode(mode)
+        table = check_partition_table(table, dataset_schema(dataset), symbol, trading_day)
+        pdir = self.partition_dir(dataset, symbol, trading_day)
+        info = self._commit(pdir, dataset, symbol, trading_day, table, mode)
+        if info.changed:
+            self._unmark_no_data(dataset, symbol, trading_day)
+        return info
+
+    def write_sidecar(
+        self, name: str, symbol: str, day: dt.date, table: pa.Table, *, mode: WriteMode = "skip_existing"
+    ) -> PartitionInfo:
+        """Write a per-(symbol, day) side table (any schema) with the same commit machinery."""
+        check_mode(mode)
+        pdir = self.sidecar_partition_dir(name, symbol, day)
+        return self._commit(pdir, f"sidecars/{name}", symbol, day, table.combine_chunks(), mode)
+
+    def _commit(
+        self, pdir: Path, dataset: str, symbol: str, day: dt.date, table: pa.Table, mode: WriteMode
+    ) -> PartitionInfo:
+        """Encode, compare with the committed manifest, and write file -> checksum -> manifest -> cleanup.
+
+        Identical content already committed: nothing is touched (``unchanged``). Different content with
+        ``skip_existing``: left alone (``kept_existing``). Otherwise the new file is committed and the old
+        files (and any crash leftovers) are removed afterwards, so a crash at any point leaves either the
+        old or the new partition visible, never a mix.
+        """
+        data = encode_parquet(table, self.options)
+        digest = sha256_hex(data)
+        old = read_manifest(pdir)
+        if old is not None and self._files_present(pdir, old):
+            if len(old.files) == 1 and old.files[0].sha256 == digest:
+                return self._info(old, changed=False, status="unchanged")
+            if mode == "skip_existing":
+                return self._info(old, changed=False, status="kept_existing")
+        name = f"part-{digest[:16]}.parquet"
+        pdir.mkdir(parents=True, exist_ok=True)
+        write_with_checksum(pdir / name, data, digest, durable=self.durable)
+        manifest = self._manifest(
+            dataset, symbol, day, table, FileEntry(name, table.num_rows, digest, data.size)
+        )
+        write_manifest(pdir, manifest, durable=self.durable)
+        self._remove_strays(pdir, keep={name, name + CHECKSUM_SUFFIX})
+        return self._info(manifest, changed=True, status="written")
+
+    @staticmethod
+    def _manifest(dataset: str, symbol: str, day: dt.date, table: pa.Table, entry: FileEntry) -> Manifest:
+        lo = hi = None
+        if "datetime_ns" in table.column_names and pa.types.is_integer(
+            table.schema.field("datetime_ns").type
+        ):
+            mm = pc.min_max(table["datetime_ns"]).as_py()
+            lo, hi = mm["min"], mm["max"]
+        return Manifest(
+            dataset=dataset,
+            symbol=symbol,
+            trading_day=day,
+            schema_hash=schema_hash(table.schema),
+            rows=table.num_rows,
+            files=(entry,),
+            min_datetime_ns=lo,
+            max_datetime_ns=hi,
+        )
+
+    @staticmethod
+    def _info(m: Manifest, *, changed: bool, status: WriteStatus) -> PartitionInfo:
+        files = tuple(f.name for f in m.files)
+        return PartitionInfo(m.dataset, m.symbol, m.trading_day, m.rows, files, m.sha256, changed, status)
+
+    @staticmethod
+    def _files_present(pdir: Path, m: Manifest) -> bool:
+        for f in m.files:
+            p = pdir / f.name
+            if not p.is_file() or p.stat().st_size != f.bytes:
+                return False
+        return True
+
+    @staticmethod
+    def _remove_strays(pdir: Path, keep: set[str]) -> None:
+        """Delete superseded data files, their checksums and crash temp files (not the manifest)."""
+        for p in pdir.iterdir():
+            name = p.name
+            if name in keep or not p.is_file():
+                continue
+            if is_temp_name(name) or name.startswith("part-"):
+                p.unlink(missing_ok=True)
+
+    # ----------------------------------------------------------------- reads
+    def manifest(self, dataset: str, symbol: str, day: dt.date) -> Manifest | None:
+        """The committed manifest of a partition, or ``None``."""
+        return read_manifest(self.partition_dir(dataset, symbol, day))
+
+    def verify(self, dataset: str, symbol: str, day: dt.date) -> list[str]:
+        """Checksum/size/row problems of one committed partition (empty list = intact)."""
+        return verify_partition(self.partition_dir(dataset, symbol, day))
+
+    def has_partition(self, dataset: str, symbol: str, day: dt.date) -> bool:
+        return (self.partition_dir(dataset, symbol, day) / MANIFEST_NAME).is_file()
+
+    def read_day(
+        self, dataset: str, symbol: str, day: dt.date, columns: Sequence[str] | None = None
+    ) -> pa.Table:
+        """One day's rows (empty table of the schema if absent); opens only that partition's files."""
+        schema = dataset_schema(dataset)
+        table = self._read_dir(self.partition_dir(dataset, symbol, day), columns)
+        if table is None:
+            empty = schema.empty_table()
+            return empty.select(list(columns)) if columns is not None else empty
+        return table
+
+    def read_range(
+        self, dataset: str, symbol: str, start: dt.date, end: dt.date, columns: Sequence[str] | None = None
+    ) -> pa.Table:
+        """Rows of the committed days in ``[start, end]``, in day order."""
+        tables = [
+            self.read_day(dataset, symbol, d, columns)
+            for d in self.days(dataset, symbol)
+            if start <= d <= end
+        ]
+        if not tables:
+            empty = dataset_schema(dataset).empty_table()
+            return empty.select(list(columns)) if columns is not None else empty
+        return pa.concat_tables(tables)
+
+    def read_sidecar(
+        self, name: str, symbol: str, day: dt.date, columns: Sequence[str] | None = None
+    ) -> pa.Table | None:
+        """A committed side table, or ``None`` when absent."""
+        return self._read_dir(self.sidecar_partition_dir(name, symbol, day), columns)
+
+    @staticmethod
+    def _read_dir(pdir: Path, columns: Sequence[str] | None) -> pa.Table | None:
+        m = read_manifest(pdir)
+        if m is None:
+            return None
+        cols = list(columns) if columns is not None else None
+        tables = [pq.read_table(str(pdir / f.name), columns=cols, partitioning=None) for f in m.files]
+        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+    def days(self, dataset: str, symbol: str) -> list[dt.date]:
+        """Committed trading days of a symbol (directories with a manifest), sorted."""
+        return _committed_days(self.symbol_dir(dataset, symbol))
+
+    def sidecar_days(self, name: str, symbol: str) -> list[dt.date]:
+        _check_name("symbol", symbol)
+        return _committed_days(self.sidecar_dir(name) / f"symbol={symbol}")
+
+    def symbols(self, dataset: str) -> list[str]:
+        """Symbols with at least one committed partition, sorted."""
+        base = self.dataset_dir(dataset)
+        if not base.is_dir():
+            return []
+        out = []
+        for p in base.iterdir():
+            if p.is_dir() and p.name.startswith("symbol=") and _committed_days(p):
+                out.append(p.name.removeprefix("symbol="))
+        return sorted(out)
+
+    # ----------------------------------------------------------------- no-data markers
+    def no_data_days(self, dataset: str, symbol: str) -> list[dt.date]:
+        """Days recorded as legitimately empty (so they are not refetched forever)."""
+        path = self.symbol_dir(dataset, symbol) / NO_DATA_NAME
+        try:
+            return [dt.date.fromisoformat(s) for s in json.loads(path.read_bytes())]
+        except FileNotFoundError:
+            return []
+
+    def mark_no_data(self, dataset: str, symbol: str, days: Iterable[dt.date]) -> list[dt.date]:
+        """Record ``days`` as no-data; days with a committed partition are ignored. Returns newly marked days."""
+        current = set(self.no_data_days(dataset, symbol))
+        new = sorted({d for d in days if d not in current and not self.has_partition(dataset, symbol, d)})
+        if new:
+            self._write_no_data(dataset, symbol, current | set(new))
+        return new
+
+    def missing_days(self, dataset: str, symbol: str, wanted_days: Iterable[dt.date]) -> list[dt.date]:
+        """``wanted_days`` that are neither committed nor marked no-data, sorted."""
+        have = set(self.days(dataset, symbol)) | set(self.no_data_days(dataset, symbol))
+        return sorted(set(wanted_days) - have)
+
+    def _unmark_no_data(self, dataset: str, symbol: str, day: dt.date) -> None:
+        current = self.no_data_days(dataset, symbol)
+        if day in current:
+            self._write_no_data(dataset, symbol, set(current) - {day})
+
+    def _write_no_data(self, dataset: str, symbol: str, days: set[dt.date]) -> None:
+        sdir = self.symbol_dir(dataset, symbol)
+        sdir.mkdir(parents=True, exist_ok=True)
+        atomic_write(
+            sdir / NO_DATA_NAME, encode_json([d.isoformat() for d in sorted(days)]), durable=self.durable
+        )
+
+
+def _committed_days(symbol_dir: Path) -> list[dt.date]:
+    if not symbol_dir.is_dir():
+        return []
+    out = []
+    for p in symbol_dir.iterdir():
+        if p.name.startswith("date=") and (p / MANIFEST_NAME).is_file():
+            out.append(dt.date.fromisoformat(p.name.removeprefix("date=")))
+    return sorted(out)

@@ -6,6 +6,7 @@ import typer
 
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.download import download
+from ghtrader.cli.schedule import main_l5, main_schedule
 
 app = typer.Typer(
     name="ghtrader",
@@ -16,6 +17,8 @@ app = typer.Typer(
 )
 app.command("download")(download)
 app.command("coverage")(coverage)
+app.command("main-schedule")(main_schedule)
+app.command("main-l5")(main_l5)
 
 
 def main() -> None:

@@ -7,10 +7,10 @@ duplicates, non-decreasing cumulative volume) compare each row with the *last ac
 its symbol in input order, so a rejected row never poisons the rows after it. Nothing is sorted:
 out-of-order input is reported, not repaired.
 
-Traps: the tqsdk contract file snapshots ``trading_time`` when a contract is already in its
-delivery month, so its night session reads empty; night sessions come from the variety and the
-delivery-month rule is applied through ``no_night_from`` instead. ``average`` is a VWAP and is
-legitimately off the tick grid. Reason strings are stable: ``rule`` or ``rule: detail``.
+Traps: sessions, night suspensions and the delivery-month rule come from the contract spec and
+the calendar (``session_mask``), never from the variety alone; a continuous ``KQ.m@`` series spans
+contracts, so it gets variety sessions, no expiry and no tick-grid check. ``average`` is a VWAP and
+is legitimately off the tick grid. Reason strings are stable: ``rule`` or ``rule: detail``.
 """
 
 from __future__ import annotations
@@ -45,11 +45,12 @@ class SymbolRules:
     sessions: Sessions | None = None
     no_night_from: dt.date | None = None
     price_tick: float = float("nan")  # NaN: no grid check (continuous series span contracts)
+    last_trading_day: dt.date | None = None
     problem: str | None = None
 
 
 def symbol_rules(symbol: object, book: ContractBook) -> SymbolRules:
-    """Resolve sessions, delivery-month cut-off and tick size of a contract or continuous symbol."""
+    """Resolve sessions, night cut-off, tick size and expiry of a contract or continuous symbol."""
     if not isinstance(symbol, str):
         return SymbolRules(problem="missing: symbol")
     cont = CONTINUOUS_RE.match(symbol)
@@ -59,9 +60,7 @@ def symbol_rules(symbol: object, book: ContractBook) -> SymbolRules:
         if cont is not None:
             return SymbolRules(sessions=variety_sessions(cont["var"]))
         spec = book.get(symbol)
-        night = spec.sessions.night or variety_sessions(spec.variety).night
-        sessions = Sessions(day=spec.sessions.day, night=night)
-        return SymbolRules(sessions, spec.delivery_month_start, float(spec.price_tick))
+        return SymbolRules(spec.sessions, spec.no_night_from, float(spec.price_tick), spec.last_trading_day)
     except (ValueError, KeyError):
         return SymbolRules(problem="unknown_symbol")
 
@@ -134,6 +133,8 @@ def validate_ticks(
     v.flag(td_given < 0, "missing: trading_day")
     td_calc = safe_trading_day_index(calendar, np.where(v.ok, ns, lo))
     v.flag(td_given != td_calc, "trading_day_mismatch")
+    expiry = np.array([_day_or_max(r.last_trading_day) for r in rules] + [np.iinfo(np.int64).max])[codes]
+    v.flag(td_calc > expiry, "after_expiry")
 
     prices = {c: df[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in PRICE_COLUMNS}
     v.flag(np.isnan(prices["last_price"]), "nan_price: last_price")
@@ -196,6 +197,10 @@ def _check_sessions(
             mask = session_mask(calendar, r.sessions, ns[idx], no_night_from=r.no_night_from)
             outside[idx[~mask]] = True
     v.flag(outside, "out_of_session")
+
+
+def _day_or_max(d: dt.date | None) -> int:
+    return (d - EPOCH).days if d is not None else int(np.iinfo(np.int64).max)
 
 
 def _int64(col: pd.Series) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -107,25 +108,40 @@ def test_trading_day_mismatch_and_missing(
     }
 
 
-def test_delivery_month_has_no_night(
+def test_delivery_month_nights_and_expiry(
     make_ticks: MakeTicks, calendar: TradingCalendar, book: ContractBook
 ) -> None:
-    df = make_ticks(symbols=("SHFE.cu2505",), start=dt.date(2025, 5, 12), n_days=2, step_ms=300_000)
-    local_hour = (df["datetime_ns"] // H + 8) % 24
-    night = ((local_hour >= 21) | (local_hour < 3)).to_numpy()
-    assert night.any()
-    _, rejected = validate_ticks(df, calendar=calendar, book=book)
-    assert summarize_rejections(rejected) == {"out_of_session": int(night.sum())}
-    continuous = df.assign(symbol="KQ.m@SHFE.cu")  # the main series trades the next contract at night
+    """SHFE trades nights up to expiry (cu2505: last trading day Thu 2025-05-15); nothing after."""
+    df = make_ticks(symbols=("SHFE.cu2505",), start=dt.date(2025, 5, 13), n_days=4, step_ms=300_000)
+    after = (df["trading_day"] > dt.date(2025, 5, 15)).to_numpy()
+    assert after.any() and not after.all()
+    clean, rejected = validate_ticks(df, calendar=calendar, book=book)
+    assert summarize_rejections(rejected) == {"after_expiry": int(after.sum())}
+    assert len(clean) == int((~after).sum())
+    continuous = df.assign(symbol="KQ.m@SHFE.cu")  # the main series rolls on: no expiry
     clean, rejected = validate_ticks(continuous, calendar=calendar, book=book)
     assert rejected.empty and len(clean) == len(df)
 
 
-def test_wheel_spec_without_night_still_trades_nights_before_delivery(
+def test_exchange_without_delivery_month_nights(
     make_ticks: MakeTicks, calendar: TradingCalendar, book: ContractBook
 ) -> None:
-    """tqsdk's file snapshots cu1909 in its delivery month (no night); August nights are real."""
-    assert book.get("SHFE.cu1909").sessions.night == ()
+    """Where the exchange stops nights in the delivery month, ``no_night_from`` rejects them."""
+    spec = dataclasses.replace(book.get("SHFE.cu2505"), symbol="INE.cu2505", exchange="INE")
+    assert spec.no_night_from == dt.date(2025, 5, 1)
+    ine = ContractBook(specs={**book.specs, "INE.cu2505": spec}, calendar=calendar)
+    df = make_ticks(start=dt.date(2025, 5, 6), n_days=3, step_ms=300_000).assign(symbol="INE.cu2505")
+    local_hour = (df["datetime_ns"] // H + 8) % 24
+    may_night = ((local_hour >= 21) | (local_hour < 3)).to_numpy() & (df["trading_day"] >= spec.no_night_from)
+    assert may_night.any()
+    _, rejected = validate_ticks(df, calendar=calendar, book=ine)
+    assert summarize_rejections(rejected) == {"out_of_session": int(may_night.sum())}
+
+
+def test_expired_contract_file_spec_trades_nights(
+    make_ticks: MakeTicks, calendar: TradingCalendar, book: ContractBook
+) -> None:
+    """tqsdk's file snapshots cu1909 at expiry without nights; its August 2019 nights are real."""
     df = make_ticks(symbols=("SHFE.cu1909",), start=dt.date(2019, 8, 5), n_days=2, step_ms=300_000)
     clean, rejected = validate_ticks(df, calendar=calendar, book=book)
     assert rejected.empty and len(clean) == len(df)

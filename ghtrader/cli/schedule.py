@@ -1,0 +1,83 @@
+"""``ghtrader main-schedule`` and ``ghtrader main-l5``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ghtrader.cli.common import CliError, emit_json, err_console, progress_bar, run_guarded, settings_for
+from ghtrader.market.sessions import VARIETIES
+
+VarOpt = Annotated[str, typer.Option(help="variety: cu | au | ag")]
+DataDirOpt = Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")]
+
+
+def _check_var(var: str) -> None:
+    if var not in VARIETIES:
+        raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+
+
+def main_schedule(
+    var: VarOpt = "cu",
+    source: Annotated[str, typer.Option(help="oi (OI rule from stored ticks)")] = "oi",
+    threshold: Annotated[float, typer.Option(help="switch when another contract's OI exceeds this x main's")] = 1.1,
+    data_dir: DataDirOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Compute the main-contract roll schedule of a variety and store it with the data."""
+
+    def body() -> None:
+        from ghtrader.market.calendar import TradingCalendar
+        from ghtrader.market.contracts import ContractBook
+        from ghtrader.schedule.build import build_schedule
+        from ghtrader.schedule.oi_rule import OiRule
+        from ghtrader.store.lake import ParquetLake
+
+        _check_var(var)
+        if source != "oi":
+            raise CliError(f"--source {source!r} is not available; use oi (tqsdk mapping comes with the TqSdk source)")
+        settings = settings_for(data_dir)
+        cal = TradingCalendar.bundled()
+        result = build_schedule(ParquetLake(settings.lake_dir), var, ContractBook.load(cal), OiRule(threshold=threshold))
+        summary = result.summary()
+        if json_out:
+            emit_json(summary)
+            return
+        err_console.print(
+            f"{var}: {summary['days']} days {summary['first_day']}..{summary['last_day']}, "
+            f"{summary['segments']} segments {' -> '.join(summary['contracts'])} (hash {summary['schedule_hash']})"
+        )
+        for s in summary["switches"]:
+            err_console.print(f"  {s['effective']}: -> {s['to']}  ({s['reason']})")
+
+    run_guarded(body)
+
+
+def main_l5(var: VarOpt = "cu", data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
+    """Materialize the continuous KQ.m@SHFE.<var> L5 series from the stored schedule."""
+
+    def body() -> None:
+        from ghtrader.schedule.build import load_schedule
+        from ghtrader.schedule.main_l5 import build_main_l5
+        from ghtrader.store.lake import ParquetLake
+
+        _check_var(var)
+        settings = settings_for(data_dir)
+        lake = ParquetLake(settings.lake_dir)
+        n = len(load_schedule(lake, var))
+        with progress_bar(f"main_l5 {var}", n, enabled=not json_out) as advance:
+            summary = build_main_l5(lake, var, progress=lambda d: advance(str(d)))
+        if json_out:
+            emit_json(summary)
+        else:
+            err_console.print(
+                f"{summary['symbol']}: {summary['days']} days, {summary['rows']:,} rows, segments "
+                f"{summary['segments']}, contracts {', '.join(summary['contracts_used'])}; "
+                f"{summary['partitions_written']} written, {summary['partitions_unchanged']} unchanged"
+                + (f"; missing days {summary['missing_days']}" if summary["missing_days"] else "")
+            )
+
+    run_guarded(body)

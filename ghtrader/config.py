@@ -7,6 +7,7 @@ receives the frozen object explicitly. Credentials are ``SecretStr`` so they nev
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
         return self.data_dir / "lake_v2"
 
 
-def load_settings(env_file: Path | None = Path(".env"), **overrides: object) -> Settings:
+def load_settings(env_file: Path | None = Path(".env"), **overrides: Any) -> Settings:
     """Read settings from the environment and ``env_file``; explicit overrides win."""
     clean = {k: v for k, v in overrides.items() if v is not None}
     return Settings(_env_file=env_file, **clean)  # type: ignore[call-arg]

@@ -34,8 +34,13 @@ def coverage(
             table.add_column(col, justify="left" if col == "symbol" else "right")
         for r in rows:
             table.add_row(
-                r["symbol"], str(r["first_day"]), str(r["last_day"]), str(r["days"]), str(r["no_data_days"]),
-                f"{r['rows']:,}", f"{r['bytes'] / 2**20:.1f}",
+                r["symbol"],
+                str(r["first_day"]),
+                str(r["last_day"]),
+                str(r["days"]),
+                str(r["no_data_days"]),
+                f"{r['rows']:,}",
+                f"{r['bytes'] / 2**20:.1f}",
             )
         total_rows = sum(r["rows"] for r in rows)
         table.caption = f"{len(rows)} symbols, {total_rows:,} rows"

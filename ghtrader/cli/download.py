@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import CliError, emit_json, err_console, parse_day, progress_bar, run_guarded, settings_for
+from ghtrader.cli.common import (
+    CliError,
+    emit_json,
+    err_console,
+    parse_day,
+    progress_bar,
+    run_guarded,
+    settings_for,
+)
 from ghtrader.market.sessions import VARIETIES
 
 SOURCES = ("sim", "csv", "tqsdk")
@@ -38,8 +46,14 @@ def download(
         elif source == "sim":
             summary = _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out)
         else:
-            raise CliError("--source tqsdk is not wired into the CLI yet (TqSdk source issue); use sim or csv")
-        payload = {"source": source, "data_dir": str(settings.data_dir), "seconds": round(time.perf_counter() - t0, 3)}
+            raise CliError(
+                "--source tqsdk is not wired into the CLI yet (TqSdk source issue); use sim or csv"
+            )
+        payload = {
+            "source": source,
+            "data_dir": str(settings.data_dir),
+            "seconds": round(time.perf_counter() - t0, 3),
+        }
         payload |= summary.to_dict()
         if json_out:
             emit_json(payload)
@@ -76,11 +90,18 @@ def _download_csv(data_dir: Path, path: Path | None, symbol: str | None, overwri
     if len(unparsable):
         quarantine_rows(quarantine_dir, "ticks", unparsable, source="csv")
     summary = ingest_frame(
-        lake, ticks, calendar=calendar, book=book, source="csv", quarantine_dir=quarantine_dir,
+        lake,
+        ticks,
+        calendar=calendar,
+        book=book,
+        source="csv",
+        quarantine_dir=quarantine_dir,
         mode="replace" if overwrite else "skip_existing",
     )
     reasons = {"unparsable": len(unparsable)} if len(unparsable) else {}
-    return summary + IngestSummary(rows_in=len(unparsable), rows_quarantined=len(unparsable), quarantine_reasons=reasons)
+    return summary + IngestSummary(
+        rows_in=len(unparsable), rows_quarantined=len(unparsable), quarantine_reasons=reasons
+    )
 
 
 def _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out):  # noqa: ANN001, ANN202
@@ -110,8 +131,12 @@ def _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out):
         plan = {d: [symbol] for d in days}
     with progress_bar(f"sim {var}", len(days), enabled=not json_out) as advance:
         return ingest_source_days(
-            lake, source, plan, calendar=calendar, book=book, quarantine_dir=settings.data_dir / "quarantine",
-            mode="replace" if overwrite else "skip_existing", progress=lambda d, _r: advance(str(d)),
+            lake,
+            source,
+            plan,
+            calendar=calendar,
+            book=book,
+            quarantine_dir=settings.data_dir / "quarantine",
+            mode="replace" if overwrite else "skip_existing",
+            progress=lambda d, _r: advance(str(d)),
         )
-
-

@@ -23,7 +23,9 @@ def _check_var(var: str) -> None:
 def main_schedule(
     var: VarOpt = "cu",
     source: Annotated[str, typer.Option(help="oi (OI rule from stored ticks)")] = "oi",
-    threshold: Annotated[float, typer.Option(help="switch when another contract's OI exceeds this x main's")] = 1.1,
+    threshold: Annotated[
+        float, typer.Option(help="switch when another contract's OI exceeds this x main's")
+    ] = 1.1,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -38,10 +40,14 @@ def main_schedule(
 
         _check_var(var)
         if source != "oi":
-            raise CliError(f"--source {source!r} is not available; use oi (tqsdk mapping comes with the TqSdk source)")
+            raise CliError(
+                f"--source {source!r} is not available; use oi (tqsdk mapping comes with the TqSdk source)"
+            )
         settings = settings_for(data_dir)
         cal = TradingCalendar.bundled()
-        result = build_schedule(ParquetLake(settings.lake_dir), var, ContractBook.load(cal), OiRule(threshold=threshold))
+        result = build_schedule(
+            ParquetLake(settings.lake_dir), var, ContractBook.load(cal), OiRule(threshold=threshold)
+        )
         summary = result.summary()
         if json_out:
             emit_json(summary)

@@ -92,7 +92,9 @@ class TradingCalendar:
         last = data.get("last_year", dates[-1].year) if isinstance(data, dict) else dates[-1].year
         susp = []
         if isinstance(data, dict):
-            susp = [(x["first_trading_day"], x["last_trading_day"]) for x in data.get("night_suspensions", [])]
+            susp = [
+                (x["first_trading_day"], x["last_trading_day"]) for x in data.get("night_suspensions", [])
+            ]
         return cls.from_holidays(dates, int(first), int(last), susp)
 
     @classmethod
@@ -106,7 +108,9 @@ class TradingCalendar:
     def _idx(self, d: dt.date) -> int:
         i = (d - EPOCH).days - self._origin
         if not 0 <= i < len(self._trading) or not self.first_year <= d.year <= self.last_year:
-            raise ValueError(f"{d} is outside the holiday list ({self.first_year}-{self.last_year}); refresh it")
+            raise ValueError(
+                f"{d} is outside the holiday list ({self.first_year}-{self.last_year}); refresh it"
+            )
         return i
 
     def is_trading_day(self, d: dt.date | str) -> bool:
@@ -173,7 +177,9 @@ class TradingCalendar:
         ok = (i_night >= 0) & (i_night < n) & (i_day >= 0) & (i_day < n)
         if not ok.all():
             bad = np.asarray(datetime_ns)[~ok][0]
-            raise ValueError(f"timestamp {bad} is outside the holiday list ({self.first_year}-{self.last_year})")
+            raise ValueError(
+                f"timestamp {bad} is outside the holiday list ({self.first_year}-{self.last_year})"
+            )
         out = np.where(night, self._next[i_night], np.where(self._trading[i_day], day, -1))
         return out.astype(np.int64)
 
@@ -222,7 +228,9 @@ def session_mask(
     return (night_ok & in_night) | (day_ok & in_day)
 
 
-def _in_ranges(off: np.ndarray, ranges: tuple[tuple[int, int], ...], auction_s: float, tol: float) -> np.ndarray:
+def _in_ranges(
+    off: np.ndarray, ranges: tuple[tuple[int, int], ...], auction_s: float, tol: float
+) -> np.ndarray:
     mask = np.zeros(off.shape, dtype=bool)
     for k, (a, b) in enumerate(ranges):
         lo = a - auction_s if k == 0 else a

@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ghtrader.market.contracts import ContractBook, SYMBOL_RE
+from ghtrader.market.contracts import SYMBOL_RE, ContractBook
 from ghtrader.schedule.oi_rule import OiRule, compute_schedule, schedule_hash
 from ghtrader.store.files import atomic_write
 from ghtrader.store.lake import ParquetLake
@@ -44,7 +44,8 @@ class ScheduleResult:
             "segments": int(s["segment_id"].max()) + 1,
             "contracts": list(dict.fromkeys(s["main_contract"])),
             "switches": [
-                {"effective": r.trading_day, "to": r.main_contract, "reason": r.reason} for r in switches.itertuples()
+                {"effective": r.trading_day, "to": r.main_contract, "reason": r.reason}
+                for r in switches.itertuples()
             ],
             "path": str(self.path),
         }
@@ -72,12 +73,16 @@ def end_of_day_oi(lake: ParquetLake, var: str, days: list[dt.date] | None = None
     return pd.DataFrame(rows, columns=["trading_day", "symbol", "open_interest"])
 
 
-def build_schedule(lake: ParquetLake, var: str, book: ContractBook, rule: OiRule = OiRule()) -> ScheduleResult:
+def build_schedule(
+    lake: ParquetLake, var: str, book: ContractBook, rule: OiRule = OiRule()
+) -> ScheduleResult:
     """Compute the OI-rule schedule of ``var`` from the store and persist it atomically."""
     eod = end_of_day_oi(lake, var)
     expiry = {s: d for s in eod["symbol"].unique() if (d := book.get(s).last_trading_day) is not None}
     sched = compute_schedule(eod, rule, expiry=expiry)
-    return persist_schedule(lake, var, sched, source="oi_rule", meta={"rule": asdict(rule), "eod_oi_rows": len(eod)})
+    return persist_schedule(
+        lake, var, sched, source="oi_rule", meta={"rule": asdict(rule), "eod_oi_rows": len(eod)}
+    )
 
 
 def persist_schedule(
@@ -87,11 +92,16 @@ def persist_schedule(
     out = schedule_dir(lake, var)
     out.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
-    pq.write_table(pa.Table.from_pandas(sched, preserve_index=False).replace_schema_metadata(None), buf,
-                   compression="zstd")
+    pq.write_table(
+        pa.Table.from_pandas(sched, preserve_index=False).replace_schema_metadata(None),
+        buf,
+        compression="zstd",
+    )
     atomic_write(out / "schedule.parquet", buf.getvalue())
     doc = {"var": var, "source": source, "schedule_hash": h, "days": len(sched), **meta}
-    atomic_write(out / "schedule.json", (json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n").encode())
+    atomic_write(
+        out / "schedule.json", (json.dumps(doc, indent=1, sort_keys=True, default=str) + "\n").encode()
+    )
     return ScheduleResult(var, sched, h, out)
 
 
@@ -99,7 +109,9 @@ def load_schedule(lake: ParquetLake, var: str) -> pd.DataFrame:
     """The persisted schedule of ``var``; one clear error if ``main-schedule`` has not run."""
     path = schedule_dir(lake, var) / "schedule.parquet"
     if not path.exists():
-        raise ValueError(f"no roll schedule for {var} in {lake.root}; run `ghtrader main-schedule --var {var}` first")
+        raise ValueError(
+            f"no roll schedule for {var} in {lake.root}; run `ghtrader main-schedule --var {var}` first"
+        )
     df = pq.read_table(path).to_pandas()
     df["trading_day"] = pd.to_datetime(df["trading_day"]).dt.date
     return df

@@ -57,7 +57,9 @@ def build_main_l5(
         if not lake.has_partition("ticks", main, day):
             missing.append(day.isoformat())
         else:
-            table = splice_day(lake.read_day("ticks", main, day), symbol, main, int(row.segment_id), prefix_hash)
+            table = splice_day(
+                lake.read_day("ticks", main, day), symbol, main, int(row.segment_id), prefix_hash
+            )
             info = lake.write_partition("main_l5", symbol, day, table, mode=mode)
             written += int(info.changed)
             unchanged += int(not info.changed)
@@ -70,7 +72,11 @@ def build_main_l5(
         "var": var,
         "schedule_hash": full_hash,
         "schedule": [
-            {"trading_day": r.trading_day.isoformat(), "main_contract": r.main_contract, "segment_id": int(r.segment_id)}
+            {
+                "trading_day": r.trading_day.isoformat(),
+                "main_contract": r.main_contract,
+                "segment_id": int(r.segment_id),
+            }
             for r in sched.itertuples(index=False)
         ],
         "schedule_file": str(schedule_dir(lake, var) / "schedule.parquet"),

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-SCHEDULE_COLUMNS = ["trading_day", "main_contract", "segment_id", "main_oi", "challenger", "challenger_oi", "reason"]
+SCHEDULE_COLUMNS = [
+    "trading_day",
+    "main_contract",
+    "segment_id",
+    "main_oi",
+    "challenger",
+    "challenger_oi",
+    "reason",
+]
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,13 @@ def compute_schedule(
         raise ValueError("no end-of-day open interest to build a schedule from")
     table = eod_oi_table(eod)
     days = list(table.index)
-    rows = []
+    rows: list[tuple[object, ...]] = []
     first = table.iloc[0].dropna()
     main = str(first.idxmax())
     segment = 0
-    rows.append((days[0], main, segment, float(first[main]), None, None, "bootstrap: largest OI on first day"))
+    rows.append(
+        (days[0], main, segment, float(first[main]), None, None, "bootstrap: largest OI on first day")
+    )
     for prev_day, day in zip(days[:-1], days[1:], strict=True):
         oi = table.loc[prev_day].dropna()
         oi = oi[oi > 0]
@@ -64,11 +74,15 @@ def compute_schedule(
         challenger, challenger_oi = None, None
         if main not in oi.index:
             expired = main in expiry and prev_day >= expiry[main]
-            candidates = oi if rule.allow_rollback else oi[[_delivery_key(s) > _delivery_key(main) for s in oi.index]]
+            candidates = (
+                oi if rule.allow_rollback else oi[[_delivery_key(s) > _delivery_key(main) for s in oi.index]]
+            )
             if not expired:
                 reason = f"hold: main {main} not observed on {prev_day} (data gap)"
             elif candidates.empty:
-                raise ValueError(f"main contract {main} expired on {expiry[main]} and no later contract has OI")
+                raise ValueError(
+                    f"main contract {main} expired on {expiry[main]} and no later contract has OI"
+                )
             else:
                 new = str(candidates.idxmax())
                 reason = f"main {main} expired on {expiry[main]}"
@@ -96,7 +110,10 @@ def _f(x: object) -> float | None:
 
 def schedule_hash(schedule: pd.DataFrame) -> str:
     """Stable hash of (trading_day, main_contract, segment_id) rows."""
-    rows = [[str(d), str(m), int(s)] for d, m, s in schedule[["trading_day", "main_contract", "segment_id"]].itertuples(index=False)]
+    rows = [
+        [str(d), str(m), int(s)]
+        for d, m, s in schedule[["trading_day", "main_contract", "segment_id"]].itertuples(index=False)
+    ]
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
 
 

@@ -18,7 +18,10 @@ def real_data_dir() -> Path | None:
     candidates = []
     if env := os.environ.get("GHTRADER_REAL_DATA"):
         candidates.append(Path(env))
-    candidates += [REPO_ROOT.parent / "shared" / "data" / "real", Path.cwd().parent / "shared" / "data" / "real"]
+    candidates += [
+        REPO_ROOT.parent / "shared" / "data" / "real",
+        Path.cwd().parent / "shared" / "data" / "real",
+    ]
     for c in candidates:
         if (c / "ticks").is_dir() and (c / "klines").is_dir():
             return c

@@ -36,8 +36,20 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
 @pytest.fixture(scope="module")
 def sim_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     d = tmp_path_factory.mktemp("lake")
-    code, out = _run("download", "--source", "sim", "--var", "cu", "--start", "2025-03-03", "--end", "2025-03-14",
-                     "--data-dir", str(d), "--json")
+    code, out = _run(
+        "download",
+        "--source",
+        "sim",
+        "--var",
+        "cu",
+        "--start",
+        "2025-03-03",
+        "--end",
+        "2025-03-14",
+        "--data-dir",
+        str(d),
+        "--json",
+    )
     assert code == 0, out
     return d, json.loads(out)
 
@@ -47,8 +59,21 @@ def test_partition_per_trading_day_per_contract(sim_lake: tuple[Path, dict]) -> 
     assert summary["rows_quarantined"] == 0
     assert len(summary["symbols"]) == 12
     ticks = d / "lake_v2" / "ticks"
-    days = {f"date={x}" for x in ["2025-03-03", "2025-03-04", "2025-03-05", "2025-03-06", "2025-03-07",
-                                   "2025-03-10", "2025-03-11", "2025-03-12", "2025-03-13", "2025-03-14"]}
+    days = {
+        f"date={x}"
+        for x in [
+            "2025-03-03",
+            "2025-03-04",
+            "2025-03-05",
+            "2025-03-06",
+            "2025-03-07",
+            "2025-03-10",
+            "2025-03-11",
+            "2025-03-12",
+            "2025-03-13",
+            "2025-03-14",
+        ]
+    }
     for sym in summary["symbols"]:
         parts = {p.name for p in (ticks / f"symbol={sym}").iterdir() if p.is_dir()}
         assert parts == days, sym
@@ -75,22 +100,59 @@ def test_friday_night_ticks_carry_monday(sim_lake: tuple[Path, dict]) -> None:
 def test_rerun_leaves_every_file_byte_identical(sim_lake: tuple[Path, dict]) -> None:
     d, _ = sim_lake
     before = _snapshot(d)
-    code, out = _run("download", "--source", "sim", "--var", "cu", "--start", "2025-03-03", "--end", "2025-03-14",
-                     "--data-dir", str(d), "--json")
+    code, out = _run(
+        "download",
+        "--source",
+        "sim",
+        "--var",
+        "cu",
+        "--start",
+        "2025-03-03",
+        "--end",
+        "2025-03-14",
+        "--data-dir",
+        str(d),
+        "--json",
+    )
     assert code == 0, out
     assert json.loads(out)["days_skipped"] == 10
     assert _snapshot(d) == before
     # regenerating from scratch (--overwrite) reproduces the same bytes, so nothing is rewritten
-    code, out = _run("download", "--source", "sim", "--var", "cu", "--start", "2025-03-06", "--end", "2025-03-07",
-                     "--data-dir", str(d), "--json", "--overwrite")
+    code, out = _run(
+        "download",
+        "--source",
+        "sim",
+        "--var",
+        "cu",
+        "--start",
+        "2025-03-06",
+        "--end",
+        "2025-03-07",
+        "--data-dir",
+        str(d),
+        "--json",
+        "--overwrite",
+    )
     assert code == 0, out
     assert json.loads(out)["partitions_written"] == 0
     assert _snapshot(d) == before
 
 
 def test_single_symbol_download(tmp_path: Path) -> None:
-    code, out = _run("download", "--source", "sim", "--symbol", "SHFE.cu2505", "--start", "2025-03-07",
-                     "--end", "2025-03-07", "--data-dir", str(tmp_path), "--json")
+    code, out = _run(
+        "download",
+        "--source",
+        "sim",
+        "--symbol",
+        "SHFE.cu2505",
+        "--start",
+        "2025-03-07",
+        "--end",
+        "2025-03-07",
+        "--data-dir",
+        str(tmp_path),
+        "--json",
+    )
     assert code == 0, out
     assert json.loads(out)["symbols"] == ["SHFE.cu2505"]
     assert [p.name for p in (tmp_path / "lake_v2" / "ticks").iterdir()] == ["symbol=SHFE.cu2505"]
@@ -101,9 +163,18 @@ def test_single_symbol_download(tmp_path: Path) -> None:
     [
         (["--source", "nope"], "--source must be one of"),
         (["--source", "csv"], "--source csv needs --path"),
-        (["--source", "sim", "--var", "cu", "--start", "2025-03-14", "--end", "2025-03-03"], "is before --start"),
-        (["--source", "sim", "--var", "zz", "--start", "2025-03-03", "--end", "2025-03-04"], "--var must be one of"),
-        (["--source", "sim", "--var", "cu", "--start", "2025-3-3x", "--end", "2025-03-04"], "--start must be a date"),
+        (
+            ["--source", "sim", "--var", "cu", "--start", "2025-03-14", "--end", "2025-03-03"],
+            "is before --start",
+        ),
+        (
+            ["--source", "sim", "--var", "zz", "--start", "2025-03-03", "--end", "2025-03-04"],
+            "--var must be one of",
+        ),
+        (
+            ["--source", "sim", "--var", "cu", "--start", "2025-3-3x", "--end", "2025-03-04"],
+            "--start must be a date",
+        ),
         (["--source", "csv", "--path", "/nonexistent.csv"], "nonexistent.csv"),
     ],
 )
@@ -118,7 +189,9 @@ def test_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> N
 @pytest.mark.realdata
 def test_csv_import_matches_the_file(real_data: Path, tmp_path: Path) -> None:
     path = real_tick_csv(real_data)
-    code, out = _run("download", "--source", "csv", "--path", str(path), "--data-dir", str(tmp_path), "--json")
+    code, out = _run(
+        "download", "--source", "csv", "--path", str(path), "--data-dir", str(tmp_path), "--json"
+    )
     assert code == 0, out
     summary = json.loads(out)
     assert summary["rows_written"] == 200 and summary["rows_quarantined"] == 0

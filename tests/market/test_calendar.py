@@ -51,14 +51,18 @@ def test_no_night_session_before_holiday(calendar: TradingCalendar) -> None:
     # 2025-09-30 (Tue) is the last day before National Day: no night session that evening.
     assert not calendar.has_night_session("2025-10-09")
     cu = variety_sessions("cu")
-    ns = np.array([cst_ns("2025-09-30 21:30:00"), cst_ns("2025-09-30 14:00:00"), cst_ns("2025-10-09 09:30:00")])
+    ns = np.array(
+        [cst_ns("2025-09-30 21:30:00"), cst_ns("2025-09-30 14:00:00"), cst_ns("2025-10-09 09:30:00")]
+    )
     assert session_mask(calendar, cu, ns).tolist() == [False, True, True]
     # Saturday evening is never a session even though it would map to Monday
     assert not session_mask(calendar, cu, np.array([cst_ns("2025-03-08 21:30:00")]))[0]
 
 
 def test_night_session_hours_by_variety(calendar: TradingCalendar) -> None:
-    t = np.array([cst_ns("2025-03-11 00:30:00"), cst_ns("2025-03-11 01:30:00"), cst_ns("2025-03-11 02:29:59")])
+    t = np.array(
+        [cst_ns("2025-03-11 00:30:00"), cst_ns("2025-03-11 01:30:00"), cst_ns("2025-03-11 02:29:59")]
+    )
     assert session_mask(calendar, variety_sessions("cu"), t).tolist() == [True, False, False]
     assert session_mask(calendar, variety_sessions("au"), t).tolist() == [True, True, True]
 

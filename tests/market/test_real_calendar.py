@@ -51,7 +51,9 @@ def test_au1912_night_bars_land_on_the_right_trading_day(real_data, calendar: Tr
     assert not mismatched, mismatched[:5]
 
 
-@pytest.mark.parametrize("symbol", ["SHFE.au1912", "SHFE.cu1905", "SHFE.cu2001", "SHFE.cu2002", "SHFE.cu2003"])
+@pytest.mark.parametrize(
+    "symbol", ["SHFE.au1912", "SHFE.cu1905", "SHFE.cu2001", "SHFE.cu2002", "SHFE.cu2003"]
+)
 def test_no_bar_outside_sessions(real_data, calendar: TradingCalendar, book, symbol: str) -> None:
     bars = load_klines(real_data, symbol, 60)
     ns = bars["datetime_nano"].to_numpy(np.int64)
@@ -59,8 +61,12 @@ def test_no_bar_outside_sessions(real_data, calendar: TradingCalendar, book, sym
     # bar start and bar last second both inside the session of its trading day
     for offset in (0, 59):
         mask = session_mask(
-            calendar, variety_sessions(spec.variety), ns + offset * 1_000_000_000,
-            no_night_from=spec.no_night_from, auction_s=0, close_tolerance_s=0,
+            calendar,
+            variety_sessions(spec.variety),
+            ns + offset * 1_000_000_000,
+            no_night_from=spec.no_night_from,
+            auction_s=0,
+            close_tolerance_s=0,
         )
         assert mask.all(), bars.loc[~mask, "datetime"].head().tolist()
 

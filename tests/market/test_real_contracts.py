@@ -48,7 +48,11 @@ def test_specs_match_real_file(real_data, calendar: TradingCalendar, book: Contr
 
 def test_night_hours_by_variety(real_data) -> None:
     specs = load_contract_specs(real_data)
-    nights = specs[specs.trading_time_night.notna() & (specs.trading_time_night != "[]")].groupby("product_id")["trading_time_night"].unique()
+    nights = (
+        specs[specs.trading_time_night.notna() & (specs.trading_time_night != "[]")]
+        .groupby("product_id")["trading_time_night"]
+        .unique()
+    )
     assert [json.loads(x) for x in nights["cu"]] == [[["21:00:00", "25:00:00"]]]
     assert [json.loads(x) for x in nights["au"]] == [[["21:00:00", "26:30:00"]]]
     assert [json.loads(x) for x in nights["ag"]] == [[["21:00:00", "26:30:00"]]]

@@ -61,7 +61,10 @@ def test_every_switch_obeys_the_rule(real_data, calendar: TradingCalendar, book)
     # cu2001 on its last day (2020-01-15) closed at 5,980 lots vs cu2003's 141,576: roll on 01-16
     row = sched[sched["trading_day"] == pd.Timestamp("2020-01-16").date()].iloc[0]
     assert row["main_contract"] == "SHFE.cu2003" and "> 1.1 x SHFE.cu2001" in row["reason"]
-    assert sched[sched["trading_day"] == pd.Timestamp("2020-01-15").date()]["main_contract"].iloc[0] == "SHFE.cu2001"
+    assert (
+        sched[sched["trading_day"] == pd.Timestamp("2020-01-15").date()]["main_contract"].iloc[0]
+        == "SHFE.cu2001"
+    )
 
 
 def test_one_main_per_day_and_rule_uses_previous_close(calendar: TradingCalendar) -> None:

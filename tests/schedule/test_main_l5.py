@@ -22,7 +22,9 @@ from ghtrader.store.lake import ParquetLake
 SYMBOLS = ["SHFE.cu2504", "SHFE.cu2505", "SHFE.cu2506"]
 
 
-def _ingest(lake: ParquetLake, calendar: TradingCalendar, book: ContractBook, days: list[dt.date], q: Path) -> None:
+def _ingest(
+    lake: ParquetLake, calendar: TradingCalendar, book: ContractBook, days: list[dt.date], q: Path
+) -> None:
     src = SimSource(calendar, book, SimConfig())
     ingest_source_days(lake, src, {d: SYMBOLS for d in days}, calendar=calendar, book=book, quarantine_dir=q)
 

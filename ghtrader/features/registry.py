@@ -1,0 +1,166 @@
+"""Factor names, metadata and the frozen ``FeatureConfig`` with its stable hash.
+
+The order of ``factor_specs(config)`` is the order in which the numba kernel
+(``ghtrader.features.kernels.step``) writes its output row: the fixed per-tick factors first, then the
+windowed families in config order. Changing what a factor means requires bumping ``FACTOR_VERSION`` so
+that stored feature lakes refuse to mix old and new definitions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+FACTOR_VERSION = 1
+PREFIX = "f_"
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """One output column: ``name`` (without the ``f_`` prefix), its tick window (0 = per tick), meaning."""
+
+    name: str
+    window: int
+    description: str
+
+    @property
+    def column(self) -> str:
+        return PREFIX + self.name
+
+
+# Per-tick factors, in kernel output order. "prev" = the previous tick of the same segment.
+INSTANT: tuple[tuple[str, str], ...] = (
+    ("spread_ticks", "best ask - best bid, in price ticks"),
+    ("rel_spread", "(ask1 - bid1) / mid"),
+    ("microprice_dev_ticks", "size-weighted micro-price minus mid, in ticks (>0: bid queue heavier)"),
+    ("imb_l1", "depth imbalance (bv1 - av1) / (bv1 + av1)"),
+    ("imb_l3", "depth imbalance over levels 1-3 (NaN when a level is missing)"),
+    ("imb_l5", "depth imbalance over levels 1-5 (NaN when a level is missing)"),
+    ("imb_w5", "level-weighted (1/level) depth imbalance over levels 1-5"),
+    ("ofi", "Cont-Kukanov-Stoikov order-flow imbalance at L1 vs prev tick (lots) = dq_bid - dq_ask"),
+    ("dq_bid", "best-bid queue change: dv if price same, +v if bid rose, -v_prev if bid fell (lots)"),
+    ("dq_ask", "best-ask queue change: dv if price same, +v if ask fell, -v_prev if ask rose (lots)"),
+    ("dvol", "traded volume since prev tick (lots; NaN at the first tick of a trading day)"),
+    ("damount", "traded amount since prev tick (NaN at the first tick of a trading day)"),
+    ("vwap_mid_ticks", "snapshot trade VWAP (damount / dvol / volume_multiple) minus prev mid, in ticks"),
+    ("signed_vol", "dvol signed by the side of the snapshot VWAP relative to prev mid (0 when no trade)"),
+    ("oi_vol_ratio", "open-interest change / traded volume (+1 all opening, -1 all closing)"),
+    ("dt_s", "seconds since prev snapshot"),
+    ("doi", "open-interest change since prev tick (NaN at the first tick of a trading day)"),
+    ("last_mid_ticks", "last price minus mid, in ticks"),
+    ("log_depth_bid", "log(1 + total bid depth over levels 1-5)"),
+    ("log_depth_ask", "log(1 + total ask depth over levels 1-5)"),
+    ("log_depth_ratio", "log(1 + bid depth) - log(1 + ask depth), levels 1-5"),
+    ("depth_slope_bid", "bid depth 1-5 per tick of price range: depth / ((bid1 - bid5) / tick + 1)"),
+    ("depth_slope_ask", "ask depth 1-5 per tick of price range: depth / ((ask5 - ask1) / tick + 1)"),
+    ("gap2_bid", "bid1 - bid2 in ticks"),
+    ("gap2_ask", "ask2 - ask1 in ticks"),
+    ("log_q_bid1", "log(1 + best bid queue)"),
+    ("log_q_ask1", "log(1 + best ask queue)"),
+    ("mid_chg_ticks", "mid minus prev mid, in ticks"),
+)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Windows (in ticks) of each windowed family and an optional subset of factor names to output.
+
+    Windows never cross a segment (roll) boundary: after a segment change a window of ``w`` ticks is
+    NaN until ``w`` more ticks (``w + 1`` for returns of lag ``w``) arrived.
+    """
+
+    ret_windows: tuple[int, ...] = (1, 5, 20, 100)
+    rv_windows: tuple[int, ...] = (20, 100)
+    ofi_windows: tuple[int, ...] = (10, 50)
+    vol_windows: tuple[int, ...] = (20, 100)
+    signed_vol_windows: tuple[int, ...] = (20, 100)
+    doi_windows: tuple[int, ...] = (50,)
+    rate_windows: tuple[int, ...] = (50,)
+    factors: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        for fam, ws in self.families().items():
+            if any(int(w) < 1 for w in ws) or len(set(ws)) != len(ws):
+                raise ValueError(f"{fam} windows must be distinct positive ints, got {ws}")
+        if self.factors is not None:
+            known = {s.name for s in all_specs(self)}
+            unknown = [f for f in self.factors if f not in known]
+            if unknown:
+                raise ValueError(f"unknown factors: {', '.join(unknown)}")
+
+    def families(self) -> dict[str, tuple[int, ...]]:
+        """Windowed families in kernel order."""
+        return {
+            "ret": self.ret_windows,
+            "rv": self.rv_windows,
+            "ofi": self.ofi_windows,
+            "vol": self.vol_windows,
+            "signed_vol": self.signed_vol_windows,
+            "doi": self.doi_windows,
+            "tick_rate": self.rate_windows,
+        }
+
+    @property
+    def hash(self) -> str:
+        """Stable 16-hex hash of the config and ``FACTOR_VERSION``."""
+        d = asdict(self)
+        d["version"] = FACTOR_VERSION
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: list(v) if v is not None else None for k, v in asdict(self).items()}
+
+    @property
+    def ring_length(self) -> int:
+        """History kept per series: the longest window plus the current tick."""
+        return max((max(ws) for ws in self.families().values() if ws), default=1) + 1
+
+    def params(self) -> np.ndarray:
+        """Int64 parameter vector for the kernel: [ring, n per family..., windows...]."""
+        fams = list(self.families().values())
+        flat = [int(w) for ws in fams for w in ws]
+        return np.array([self.ring_length, *[len(ws) for ws in fams], *flat], dtype=np.int64)
+
+
+_WINDOWED: dict[str, str] = {
+    "ret": "mid log-return over the last {w} ticks",
+    "rv": "realized volatility: sqrt of the sum of squared 1-tick mid log-returns over {w} ticks",
+    "ofi": "L1 order-flow imbalance summed over the last {w} ticks (lots)",
+    "vol": "trade intensity: traded volume over the last {w} ticks (lots)",
+    "signed_vol": "signed volume (see signed_vol) summed over the last {w} ticks",
+    "doi": "open-interest change over the last {w} ticks",
+    "tick_rate": "snapshot arrival rate over the last {w} ticks (ticks per second)",
+}
+
+
+def all_specs(config: FeatureConfig) -> tuple[FactorSpec, ...]:
+    """Every factor the kernel computes for ``config``, in kernel output order."""
+    specs = [FactorSpec(n, 0, d) for n, d in INSTANT]
+    for fam, ws in config.families().items():
+        specs += [FactorSpec(f"{fam}_{w}", int(w), _WINDOWED[fam].format(w=w)) for w in ws]
+    return tuple(specs)
+
+
+def factor_specs(config: FeatureConfig) -> tuple[FactorSpec, ...]:
+    """The factors ``config`` outputs (its ``factors`` subset, in kernel order)."""
+    specs = all_specs(config)
+    if config.factors is None:
+        return specs
+    wanted = set(config.factors)
+    return tuple(s for s in specs if s.name in wanted)
+
+
+def selection(config: FeatureConfig) -> np.ndarray:
+    """Indices of the output factors within the kernel's full output row."""
+    specs = all_specs(config)
+    if config.factors is None:
+        return np.arange(len(specs), dtype=np.int64)
+    wanted = set(config.factors)
+    return np.array([i for i, s in enumerate(specs) if s.name in wanted], dtype=np.int64)
+
+
+def feature_columns(config: FeatureConfig) -> list[str]:
+    return [s.column for s in factor_specs(config)]

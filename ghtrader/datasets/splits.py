@@ -80,9 +80,7 @@ def walk_forward_splits(
     return out
 
 
-def purge_rows(
-    train_idx: np.ndarray, test_idx: np.ndarray, *, horizon: int, embargo: int = 0
-) -> np.ndarray:
+def purge_rows(train_idx: np.ndarray, test_idx: np.ndarray, *, horizon: int, embargo: int = 0) -> np.ndarray:
     """Drop training rows whose label window or embargo overlaps the contiguous test row block.
 
     Row positions index one time-ordered series. A training row ``i`` before the test block is dropped

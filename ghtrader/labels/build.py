@@ -131,13 +131,18 @@ def build_labels(
             raise ValueError(f"no committed {dataset} partition for {symbol} on {day.isoformat()}")
         done = record["days"].get(day.isoformat())
         pdir = labels_partition_dir(lake.root, symbol, day)
-        if not overwrite and done is not None and done.get("source_sha256") == source.sha256 and (
-            read_manifest(pdir) is not None
+        if (
+            not overwrite
+            and done is not None
+            and done.get("source_sha256") == source.sha256
+            and (read_manifest(pdir) is not None)
         ):
             skipped.append(day)
             continue
         table = lake.read_day(dataset, symbol, day)
-        labels = compute_labels(to_pandas(table), price_tick=row_price_ticks(table, symbol, book), config=config)
+        labels = compute_labels(
+            to_pandas(table), price_tick=row_price_ticks(table, symbol, book), config=config
+        )
         sha = commit_partition(pdir, symbol, day, labels_to_arrow(labels, config), durable=lake.durable)
         for h in config.horizons:
             y = labels[f"y_{h}"].to_numpy()
@@ -150,7 +155,9 @@ def build_labels(
     return LabelBuildSummary(symbol, config.hash, tuple(built), tuple(skipped), tuple(removed), rows, balance)
 
 
-def commit_partition(pdir: Path, symbol: str, day: dt.date, table: pa.Table, *, durable: bool = True) -> str:
+def commit_partition(
+    pdir: Path, symbol: str, day: dt.date, table: pa.Table, *, dataset: str = LABELS_DIR, durable: bool = True
+) -> str:
     """Write a derived partition (file, checksum, then manifest; strays removed); return its sha256.
 
     Identical committed content is left untouched so a rebuild is byte-for-byte idempotent.
@@ -158,15 +165,14 @@ def commit_partition(pdir: Path, symbol: str, day: dt.date, table: pa.Table, *, 
     data = encode_parquet(table)
     digest = sha256_hex(data)
     old = read_manifest(pdir)
-    if old is not None and len(old.files) == 1 and old.files[0].sha256 == digest:
-        if (pdir / old.files[0].name).is_file():
-            return digest
+    if old is not None and [f.sha256 for f in old.files] == [digest] and (pdir / old.files[0].name).is_file():
+        return digest
     name = f"part-{digest[:16]}.parquet"
     pdir.mkdir(parents=True, exist_ok=True)
     write_with_checksum(pdir / name, data, digest, durable=durable)
     ns = table["datetime_ns"].to_numpy()
     manifest = Manifest(
-        dataset=LABELS_DIR,
+        dataset=dataset,
         symbol=symbol,
         trading_day=day,
         schema_hash=schema_hash(table.schema),

@@ -1,0 +1,195 @@
+"""Batch and incremental factor computation around the one jitted ``step``.
+
+``compute_features`` turns a tick frame (main_l5 or a raw contract frame, sorted by ``datetime_ns``)
+into a feature frame; ``OnlineFactorEngine.update`` feeds one tick at a time through the same kernel.
+Both continue from a ``FactorState``, which is how the store-backed build resumes day by day.
+
+Traps: ``price_tick`` / ``volume_multiple`` come from the contract spec of each row's underlying
+contract (au's tick changed over time), so they may be per-row arrays; a raw frame without
+``segment_id`` is one segment; depth volumes arrive as float64 with NaN for null levels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ghtrader.features import kernels as K
+from ghtrader.features.registry import FeatureConfig, feature_columns, selection
+from ghtrader.schema import ASK_PRICE, ASK_VOLUME, BID_PRICE, BID_VOLUME
+
+INPUT_COLUMNS: list[str] = [
+    *BID_PRICE, *ASK_PRICE, *BID_VOLUME, *ASK_VOLUME, "last_price", "volume", "amount", "open_interest"
+]
+KEY_COLUMNS = ["datetime_ns", "trading_day", "symbol", "underlying_contract", "segment_id"]
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+@dataclass
+class FactorState:
+    """Mutable kernel state (flat arrays) tied to a config hash; copy before sharing."""
+
+    config_hash: str
+    sf: np.ndarray
+    si: np.ndarray
+
+    @classmethod
+    def fresh(cls, config: FeatureConfig) -> FactorState:
+        _, _, nf, ni, _, _ = K.layout(config.params())
+        return cls(config.hash, np.zeros(nf, dtype=np.float64), np.zeros(ni, dtype=np.int64))
+
+    def copy(self) -> FactorState:
+        return FactorState(self.config_hash, self.sf.copy(), self.si.copy())
+
+    def to_bytes(self) -> bytes:
+        """Deterministic ``.npz`` bytes (fixed zip timestamps, so equal states give equal files)."""
+        buf = io.BytesIO()
+        arrays = {"config_hash": np.array(self.config_hash), "sf": self.sf, "si": self.si}
+        with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
+            for name, arr in arrays.items():
+                part = io.BytesIO()
+                np.lib.format.write_array(part, np.ascontiguousarray(arr), allow_pickle=False)
+                zf.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), part.getvalue())
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, config: FeatureConfig) -> FactorState:
+        """Load persisted state; refuse a state written under another config."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            state = cls(str(z["config_hash"]), z["sf"].astype(np.float64), z["si"].astype(np.int64))
+        fresh = cls.fresh(config)
+        if state.config_hash != config.hash or state.sf.shape != fresh.sf.shape or state.si.shape != fresh.si.shape:
+            raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
+        return state
+
+
+def _per_row(value: float | np.ndarray, n: int, name: str) -> np.ndarray:
+    arr = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+    if n and not (np.isfinite(arr).all() and (arr > 0).all()):
+        raise ValueError(f"{name} must be finite and > 0")
+    return arr
+
+
+def day_keys(trading_day: pd.Series | np.ndarray) -> np.ndarray:
+    """Trading days (date objects or datetime64) as int64 days since 1970-01-01."""
+    values = np.asarray(trading_day)
+    if values.dtype == object:
+        values = values.astype("datetime64[D]")
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def tick_inputs(
+    df: pd.DataFrame, price_tick: float | np.ndarray, volume_multiple: float | np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(rows in the kernel input layout, datetime_ns, day keys, segment keys) of a tick frame."""
+    n = len(df)
+    xs = np.empty((n, K.NX), dtype=np.float64)
+    for j, col in enumerate(INPUT_COLUMNS):
+        xs[:, j] = df[col].to_numpy(dtype=np.float64, na_value=np.nan)
+    xs[:, K.PT] = _per_row(price_tick, n, "price_tick")
+    xs[:, K.VM] = _per_row(volume_multiple, n, "volume_multiple")
+    ts = df["datetime_ns"].to_numpy(dtype=np.int64)
+    seg = (
+        df["segment_id"].to_numpy(dtype=np.int64) if "segment_id" in df.columns else np.zeros(n, dtype=np.int64)
+    )
+    return xs, ts, day_keys(df["trading_day"]), seg
+
+
+def compute_matrix(
+    xs: np.ndarray, ts: np.ndarray, day: np.ndarray, seg: np.ndarray, config: FeatureConfig, state: FactorState
+) -> np.ndarray:
+    """Run the kernel over all rows (mutating ``state``); return the selected factors (n, k) float64."""
+    if state.config_hash != config.hash:
+        raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
+    p = config.params()
+    out = np.empty((xs.shape[0], K.layout(p)[5]), dtype=np.float64)
+    K.run(xs, ts, day, seg, p, state.sf, state.si, out)
+    sel = selection(config)
+    return out if len(sel) == out.shape[1] else np.ascontiguousarray(out[:, sel])
+
+
+def compute_features(
+    df: pd.DataFrame,
+    config: FeatureConfig,
+    *,
+    price_tick: float | np.ndarray,
+    volume_multiple: float | np.ndarray,
+    state: FactorState | None = None,
+) -> pd.DataFrame:
+    """Feature frame of ``df`` (keys + one float64 ``f_*`` column per factor), continuing ``state``.
+
+    ``state`` (mutated in place) carries windows over from the previous call; None starts fresh.
+    """
+    state = state if state is not None else FactorState.fresh(config)
+    values = compute_matrix(*tick_inputs(df, price_tick, volume_multiple), config, state)
+    keys = {
+        "datetime_ns": df["datetime_ns"].to_numpy(dtype=np.int64),
+        "trading_day": df["trading_day"].to_numpy(),
+        "symbol": df["symbol"].to_numpy(),
+        "underlying_contract": (
+            df["underlying_contract"] if "underlying_contract" in df.columns else df["symbol"]
+        ).to_numpy(),
+        "segment_id": (
+            df["segment_id"].to_numpy(dtype=np.int32)
+            if "segment_id" in df.columns
+            else np.zeros(len(df), dtype=np.int32)
+        ),
+    }
+    cols = dict(zip(feature_columns(config), values.T, strict=True))
+    return pd.DataFrame({**keys, **cols}, index=pd.RangeIndex(len(df)))
+
+
+class OnlineFactorEngine:
+    """Tick-by-tick factors through the same jitted ``step`` as the batch build."""
+
+    def __init__(
+        self,
+        config: FeatureConfig,
+        *,
+        price_tick: float,
+        volume_multiple: float,
+        state: FactorState | None = None,
+    ) -> None:
+        self.config = config
+        self.state = state if state is not None else FactorState.fresh(config)
+        if self.state.config_hash != config.hash:
+            raise ValueError(f"factor state is for config {self.state.config_hash}, not {config.hash}")
+        self.price_tick = price_tick
+        self.volume_multiple = volume_multiple
+        self.columns = feature_columns(config)
+        self._p = config.params()
+        self._sel = selection(config)
+        self._full = len(self._sel) == K.layout(self._p)[5]
+        self._out = np.empty(K.layout(self._p)[5], dtype=np.float64)
+        self._x = np.empty(K.NX, dtype=np.float64)
+
+    def update_values(self, x: np.ndarray, ts: int, day: int, seg: int) -> np.ndarray:
+        """Consume one tick already in the kernel input layout; return its selected factors (a copy)."""
+        K.step(x, ts, day, seg, self._p, self.state.sf, self.state.si, self._out)
+        return self._out.copy() if self._full else self._out[self._sel]
+
+    def update(
+        self, row: Mapping[str, Any], *, price_tick: float | None = None, volume_multiple: float | None = None
+    ) -> np.ndarray:
+        """Consume one tick given as a mapping of tick fields (dict, pandas row); return its factors.
+
+        ``segment_id`` is optional (0 when absent); ``trading_day`` may be a date or ISO string.
+        """
+        x = self._x
+        for j, col in enumerate(INPUT_COLUMNS):
+            v = row[col]
+            x[j] = np.nan if v is None else v
+        x[K.PT] = self.price_tick if price_tick is None else price_tick
+        x[K.VM] = self.volume_multiple if volume_multiple is None else volume_multiple
+        day = row["trading_day"]
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day)
+        seg = row.get("segment_id", 0)
+        return self.update_values(x, int(row["datetime_ns"]), day.toordinal() - _EPOCH_ORDINAL, int(seg))

@@ -51,7 +51,7 @@ class FactorState:
     def to_bytes(self) -> bytes:
         """Deterministic ``.npz`` bytes (fixed zip timestamps, so equal states give equal files)."""
         buf = io.BytesIO()
-        arrays = {"config_hash": np.array(self.config_hash), "sf": self.sf, "si": self.si}
+        arrays = {"config_hash": np.array([self.config_hash]), "sf": self.sf, "si": self.si}
         with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
             for name, arr in arrays.items():
                 part = io.BytesIO()
@@ -63,7 +63,7 @@ class FactorState:
     def from_bytes(cls, data: bytes, config: FeatureConfig) -> FactorState:
         """Load persisted state; refuse a state written under another config."""
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            state = cls(str(z["config_hash"]), z["sf"].astype(np.float64), z["si"].astype(np.int64))
+            state = cls(str(z["config_hash"][0]), z["sf"].astype(np.float64), z["si"].astype(np.int64))
         fresh = cls.fresh(config)
         if state.config_hash != config.hash or state.sf.shape != fresh.sf.shape or state.si.shape != fresh.si.shape:
             raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
@@ -79,10 +79,10 @@ def _per_row(value: float | np.ndarray, n: int, name: str) -> np.ndarray:
 
 def day_keys(trading_day: pd.Series | np.ndarray) -> np.ndarray:
     """Trading days (date objects or datetime64) as int64 days since 1970-01-01."""
-    values = np.asarray(trading_day)
-    if values.dtype == object:
-        values = values.astype("datetime64[D]")
-    return values.astype("datetime64[D]").astype(np.int64)
+    codes, uniques = pd.factorize(np.asarray(trading_day), sort=False)  # few distinct days: cheap
+    if (codes < 0).any():
+        raise ValueError("trading_day has missing values")
+    return np.asarray(uniques, dtype="datetime64[D]").astype(np.int64)[codes]
 
 
 def tick_inputs(
@@ -129,21 +129,19 @@ def compute_features(
     """
     state = state if state is not None else FactorState.fresh(config)
     values = compute_matrix(*tick_inputs(df, price_tick, volume_multiple), config, state)
+    out = pd.DataFrame(values, columns=feature_columns(config), copy=False)  # one float64 block
+    src = df.reset_index(drop=True)
+    has_seg = "segment_id" in src.columns
     keys = {
-        "datetime_ns": df["datetime_ns"].to_numpy(dtype=np.int64),
-        "trading_day": df["trading_day"].to_numpy(),
-        "symbol": df["symbol"].to_numpy(),
-        "underlying_contract": (
-            df["underlying_contract"] if "underlying_contract" in df.columns else df["symbol"]
-        ).to_numpy(),
-        "segment_id": (
-            df["segment_id"].to_numpy(dtype=np.int32)
-            if "segment_id" in df.columns
-            else np.zeros(len(df), dtype=np.int32)
-        ),
+        "datetime_ns": src["datetime_ns"].astype(np.int64),
+        "trading_day": src["trading_day"],
+        "symbol": src["symbol"],
+        "underlying_contract": src["underlying_contract" if "underlying_contract" in src.columns else "symbol"],
+        "segment_id": src["segment_id"].astype(np.int32) if has_seg else np.zeros(len(src), dtype=np.int32),
     }
-    cols = dict(zip(feature_columns(config), values.T, strict=True))
-    return pd.DataFrame({**keys, **cols}, index=pd.RangeIndex(len(df)))
+    for i, (name, col) in enumerate(keys.items()):
+        out.insert(i, name, col)
+    return out
 
 
 class OnlineFactorEngine:

@@ -6,12 +6,13 @@ tick. State is two flat arrays so it can be copied and persisted exactly:
 * ``sf`` (float64): ring buffers ``H[series, ring]`` then the windowed running sums then prev-tick
   scalars (bid1, ask1, bid vol1, ask vol1, mid, volume, amount, open interest);
 * ``si`` (int64): header (ticks since reset, ring position, segment, trading day, cumulative-valid,
-  prev ts, initialised), then finite counts of each running sum, then the ts ring.
+  prev ts, initialised), then the finite and the non-zero counts of each running sum, then the ts ring.
 
 Traps: a segment change (roll) resets everything; a new trading day only invalidates the cumulative
 fields (volume, amount, OI restart each day) so their first delta is NaN while windows continue.
-Running sums are recomputed exactly from the ring each time it wraps, bounding float drift; since
-this happens inside ``step``, batch and online stay bit-identical. ``error_model="numpy"``: x/0 is
+Running sums are recomputed exactly from the ring each time it wraps, bounding float drift, and a
+window holding only zeros reads exactly 0 (no ``1e-23`` residue under a sqrt); since this happens
+inside ``step``, batch and online stay bit-identical. ``error_model="numpy"``: x/0 is
 inf/NaN instead of raising.
 """
 
@@ -46,7 +47,7 @@ def layout(p: np.ndarray) -> tuple[int, int, int, int, int, int]:
     n_sums = p[2] + p[3] + p[4] + p[5] + p[6]
     n_out = NINSTANT + p[1] + n_sums + p[7]
     nf = NSERIES * ring + n_sums + NFPREV
-    ni = NIHEAD + n_sums + ring
+    ni = NIHEAD + 2 * n_sums + ring
     return ring, n_sums, nf, ni, NSERIES * ring + n_sums, n_out
 
 
@@ -86,20 +87,23 @@ def _imb(x: np.ndarray, levels: int) -> float:
 @njit(cache=True)
 def _recompute(p: np.ndarray, sf: np.ndarray, si: np.ndarray, pos: int, n: int) -> None:
     """Exact window sums from the ring (called when the ring wraps)."""
-    ring = p[0]
+    ring, n_sums = p[0], layout(p)[1]
     j = 0
     for fam in range(5):
         base = SUM_SERIES[fam] * ring
         for w in _windows(p, 1 + fam):
             s = 0.0
             c = 0
+            nz = 0
             for k in range(min(n, w)):
                 v = sf[base + (pos - k) % ring]
                 if not np.isnan(v):
                     s += v
                     c += 1
+                    nz += v != 0.0
             sf[NSERIES * ring + j] = s
             si[NIHEAD + j] = c
+            si[NIHEAD + n_sums + j] = nz
             j += 1
 
 
@@ -201,7 +205,7 @@ def step(
     sf[S_DVOL * ring + pos] = dvol
     sf[S_SV * ring + pos] = sv
     sf[S_DOI * ring + pos] = doi
-    tsr = NIHEAD + n_sums
+    tsr = NIHEAD + 2 * n_sums
     si[tsr + pos] = ts
     # ---- windowed outputs
     o = NINSTANT
@@ -216,18 +220,20 @@ def step(
             if not np.isnan(v):
                 sf[NSERIES * ring + j] += v
                 si[NIHEAD + j] += 1
+                si[NIHEAD + n_sums + j] += v != 0.0
             if n > w:
                 old = sf[base + (pos - w) % ring]
                 if not np.isnan(old):
                     sf[NSERIES * ring + j] -= old
                     si[NIHEAD + j] -= 1
+                    si[NIHEAD + n_sums + j] -= old != 0.0
             j += 1
     if pos == 0:
         _recompute(p, sf, si, pos, n)
     j = 0
     for fam in range(5):
         for w in _windows(p, 1 + fam):
-            s = sf[NSERIES * ring + j]
+            s = sf[NSERIES * ring + j] if si[NIHEAD + n_sums + j] > 0 else 0.0
             if n > w and si[NIHEAD + j] > 0:
                 out[o] = np.sqrt(max(s, 0.0)) if fam == 0 else s
             else:
@@ -264,4 +270,4 @@ def run(
 ) -> None:
     """Batch: ``step`` over every row in order (state continues from ``sf``/``si``)."""
     for i in range(xs.shape[0]):
-        step(xs[i], ts[i], day[i], seg[i], p, sf, si, out[i])
+        step(xs[i], ts[min(i + 1, xs.shape[0] - 1)], day[i], seg[i], p, sf, si, out[i])

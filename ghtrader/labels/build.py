@@ -196,7 +196,7 @@ def _write_record(sdir: Path, record: dict[str, Any], *, durable: bool) -> None:
 
 def _remove_stale(sdir: Path, keep: set[dt.date]) -> list[dt.date]:
     """Delete label day partitions outside ``keep`` (they belong to the superseded config)."""
-    removed = []
+    removed: list[dt.date] = []
     if not sdir.is_dir():
         return removed
     for p in sorted(sdir.iterdir()):

@@ -1,0 +1,1 @@
+"""Live daemons: tick feeds and the recorder."""

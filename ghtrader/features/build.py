@@ -32,7 +32,13 @@ from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FACTOR_VERSION, FeatureConfig, factor_specs, feature_columns
 from ghtrader.market.contracts import ContractBook
 from ghtrader.schema import schema_hash, to_pandas
-from ghtrader.store.files import DEFAULT_OPTIONS, atomic_write, encode_parquet, sha256_hex, write_with_checksum
+from ghtrader.store.files import (
+    DEFAULT_OPTIONS,
+    atomic_write,
+    encode_parquet,
+    sha256_hex,
+    write_with_checksum,
+)
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.manifest import FileEntry, Manifest, encode_json, read_manifest, write_manifest
 
@@ -99,7 +105,9 @@ def read_features(
     m = read_manifest(pdir)
     if m is None:
         return None
-    return pa.concat_tables([pq.read_table(pdir / f.name, columns=columns, partitioning=None) for f in m.files])
+    return pa.concat_tables(
+        [pq.read_table(pdir / f.name, columns=columns, partitioning=None) for f in m.files]
+    )
 
 
 def load_state(lake: ParquetLake, symbol: str, day: dt.date, config: FeatureConfig) -> FactorState:
@@ -117,7 +125,9 @@ def _new_record(symbol: str, config: FeatureConfig) -> dict[str, Any]:
         "factor_version": FACTOR_VERSION,
         "schema_hash": schema_hash(schema),
         "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
-        "factors": [{"name": s.column, "window": s.window, "description": s.description} for s in factor_specs(config)],
+        "factors": [
+            {"name": s.column, "window": s.window, "description": s.description} for s in factor_specs(config)
+        ],
         "days": {},
     }
 
@@ -169,7 +179,12 @@ def _commit(pdir: Path, symbol: str, day: dt.date, table: pa.Table, durable: boo
 
 
 def build_day(
-    lake: ParquetLake, symbol: str, day: dt.date, config: FeatureConfig, book: ContractBook, state: FactorState
+    lake: ParquetLake,
+    symbol: str,
+    day: dt.date,
+    config: FeatureConfig,
+    book: ContractBook,
+    state: FactorState,
 ) -> tuple[pa.Table, FactorState]:
     """Features of one main_l5 day continuing ``state`` (mutated and returned); pure apart from reading."""
     src = lake.read_day(SOURCE, symbol, day)
@@ -229,7 +244,11 @@ def build_features(
                 progress(day, "skipped")
             continue
         if state is None:
-            state = FactorState.fresh(config) if prev is None else _verified_state(lake, symbol, prev, prev_out, config)
+            state = (
+                FactorState.fresh(config)
+                if prev is None
+                else _verified_state(lake, symbol, prev, prev_out, config)
+            )
         table, state = build_day(lake, symbol, day, config, book, state)
         digest = _commit(partition_dir(lake, symbol, day), symbol, day, table, lake.durable)
         blob = state.to_bytes()
@@ -238,7 +257,11 @@ def build_features(
         atomic_write(spath, blob, durable=lake.durable)
         prev_out = sha256_hex(blob)
         record["days"][day.isoformat()] = {
-            **lineage, "day": day.isoformat(), "sha256": digest, "state_out": prev_out, "rows": table.num_rows
+            **lineage,
+            "day": day.isoformat(),
+            "sha256": digest,
+            "state_out": prev_out,
+            "rows": table.num_rows,
         }
         sdir.mkdir(parents=True, exist_ok=True)
         atomic_write(sdir / RECORD_NAME, encode_json(record), durable=lake.durable)
@@ -249,8 +272,12 @@ def build_features(
     return BuildSummary(symbol, config.hash, tuple(built), tuple(skipped), rows)
 
 
-def _verified_state(lake: ParquetLake, symbol: str, prev: str, sha: str, config: FeatureConfig) -> FactorState:
+def _verified_state(
+    lake: ParquetLake, symbol: str, prev: str, sha: str, config: FeatureConfig
+) -> FactorState:
     blob = state_path(lake, symbol, dt.date.fromisoformat(prev)).read_bytes()
     if sha256_hex(blob) != sha:
-        raise ValueError(f"{symbol}: state file of {prev} does not match its build record; rerun with --overwrite")
+        raise ValueError(
+            f"{symbol}: state file of {prev} does not match its build record; rerun with --overwrite"
+        )
     return FactorState.from_bytes(blob, config)

@@ -26,7 +26,14 @@ from ghtrader.features.registry import FeatureConfig, feature_columns, selection
 from ghtrader.schema import ASK_PRICE, ASK_VOLUME, BID_PRICE, BID_VOLUME
 
 INPUT_COLUMNS: list[str] = [
-    *BID_PRICE, *ASK_PRICE, *BID_VOLUME, *ASK_VOLUME, "last_price", "volume", "amount", "open_interest"
+    *BID_PRICE,
+    *ASK_PRICE,
+    *BID_VOLUME,
+    *ASK_VOLUME,
+    "last_price",
+    "volume",
+    "amount",
+    "open_interest",
 ]
 KEY_COLUMNS = ["datetime_ns", "trading_day", "symbol", "underlying_contract", "segment_id"]
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -65,7 +72,11 @@ class FactorState:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             state = cls(str(z["config_hash"][0]), z["sf"].astype(np.float64), z["si"].astype(np.int64))
         fresh = cls.fresh(config)
-        if state.config_hash != config.hash or state.sf.shape != fresh.sf.shape or state.si.shape != fresh.si.shape:
+        if (
+            state.config_hash != config.hash
+            or state.sf.shape != fresh.sf.shape
+            or state.si.shape != fresh.si.shape
+        ):
             raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
         return state
 
@@ -97,13 +108,20 @@ def tick_inputs(
     xs[:, K.VM] = _per_row(volume_multiple, n, "volume_multiple")
     ts = df["datetime_ns"].to_numpy(dtype=np.int64)
     seg = (
-        df["segment_id"].to_numpy(dtype=np.int64) if "segment_id" in df.columns else np.zeros(n, dtype=np.int64)
+        df["segment_id"].to_numpy(dtype=np.int64)
+        if "segment_id" in df.columns
+        else np.zeros(n, dtype=np.int64)
     )
     return xs, ts, day_keys(df["trading_day"]), seg
 
 
 def compute_matrix(
-    xs: np.ndarray, ts: np.ndarray, day: np.ndarray, seg: np.ndarray, config: FeatureConfig, state: FactorState
+    xs: np.ndarray,
+    ts: np.ndarray,
+    day: np.ndarray,
+    seg: np.ndarray,
+    config: FeatureConfig,
+    state: FactorState,
 ) -> np.ndarray:
     """Run the kernel over all rows (mutating ``state``); return the selected factors (n, k) float64."""
     if state.config_hash != config.hash:
@@ -136,7 +154,9 @@ def compute_features(
         "datetime_ns": src["datetime_ns"].astype(np.int64),
         "trading_day": src["trading_day"],
         "symbol": src["symbol"],
-        "underlying_contract": src["underlying_contract" if "underlying_contract" in src.columns else "symbol"],
+        "underlying_contract": src[
+            "underlying_contract" if "underlying_contract" in src.columns else "symbol"
+        ],
         "segment_id": src["segment_id"].astype(np.int32) if has_seg else np.zeros(len(src), dtype=np.int32),
     }
     for i, (name, col) in enumerate(keys.items()):

@@ -270,4 +270,4 @@ def run(
 ) -> None:
     """Batch: ``step`` over every row in order (state continues from ``sf``/``si``)."""
     for i in range(xs.shape[0]):
-        step(xs[i], ts[min(i + 1, xs.shape[0] - 1)], day[i], seg[i], p, sf, si, out[i])
+        step(xs[i], ts[i], day[i], seg[i], p, sf, si, out[i])

@@ -28,7 +28,9 @@ def as_main(df: pd.DataFrame, segment: int) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="session")
-def sim_contract_days(calendar: TradingCalendar, book: ContractBook) -> dict[tuple[str, dt.date], pd.DataFrame]:
+def sim_contract_days(
+    calendar: TradingCalendar, book: ContractBook
+) -> dict[tuple[str, dt.date], pd.DataFrame]:
     src = SimSource(calendar, book)
     pairs = [(OLD, DAYS[0]), (OLD, DAYS[1]), (NEW, DAYS[1]), (NEW, DAYS[2])]
     out = {}
@@ -48,7 +50,11 @@ def main_days(sim_contract_days: dict[tuple[str, dt.date], pd.DataFrame]) -> lis
         [as_main(d2_old[d2_old["datetime_ns"] < cut], 0), as_main(d2_new[d2_new["datetime_ns"] >= cut], 1)],
         ignore_index=True,
     )
-    return [as_main(sim_contract_days[(OLD, DAYS[0])], 0), day2, as_main(sim_contract_days[(NEW, DAYS[2])], 1)]
+    return [
+        as_main(sim_contract_days[(OLD, DAYS[0])], 0),
+        day2,
+        as_main(sim_contract_days[(NEW, DAYS[2])], 1),
+    ]
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,16 @@ from ghtrader.schema import ASK_PRICE, ASK_VOLUME, BID_PRICE, BID_VOLUME
 
 CONFIG = FeatureConfig()
 COLS = feature_columns(CONFIG)
-NUMERIC = [*BID_PRICE, *ASK_PRICE, *BID_VOLUME, *ASK_VOLUME, "last_price", "volume", "amount", "open_interest"]
+NUMERIC = [
+    *BID_PRICE,
+    *ASK_PRICE,
+    *BID_VOLUME,
+    *ASK_VOLUME,
+    "last_price",
+    "volume",
+    "amount",
+    "open_interest",
+]
 
 
 def features(df: pd.DataFrame) -> np.ndarray:
@@ -30,7 +39,9 @@ def small(main_days: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(t=st.integers(0, 598), seed=st.integers(0, 2**32 - 1), what=st.sampled_from(["values", "keys", "drop"]))
+@given(
+    t=st.integers(0, 598), seed=st.integers(0, 2**32 - 1), what=st.sampled_from(["values", "keys", "drop"])
+)
 def test_future_ticks_never_change_the_past(small: pd.DataFrame, t: int, seed: int, what: str) -> None:
     rng = np.random.default_rng(seed)
     base = features(small)

@@ -19,7 +19,9 @@ def close(a: pd.Series | np.ndarray, b: pd.Series | np.ndarray, name: str) -> No
 def test_factors_match_reference_formulas(main_days: list[pd.DataFrame]) -> None:
     df = main_days[0]
     f = compute_features(df, FeatureConfig(), price_tick=TICK, volume_multiple=MULT)
-    b1, a1, bv1, av1 = (df[c].to_numpy(float) for c in ("bid_price1", "ask_price1", "bid_volume1", "ask_volume1"))
+    b1, a1, bv1, av1 = (
+        df[c].to_numpy(float) for c in ("bid_price1", "ask_price1", "bid_volume1", "ask_volume1")
+    )
     mid = pd.Series((a1 + b1) / 2)
     close(f["f_spread_ticks"], (a1 - b1) / TICK, "spread")
     close(f["f_microprice_dev_ticks"], ((a1 * bv1 + b1 * av1) / (bv1 + av1) - mid) / TICK, "micro")
@@ -27,7 +29,7 @@ def test_factors_match_reference_formulas(main_days: list[pd.DataFrame]) -> None
     asks = df[[f"ask_volume{i}" for i in range(1, 6)]].to_numpy(float)
     close(f["f_imb_l5"], (bids.sum(1) - asks.sum(1)) / (bids.sum(1) + asks.sum(1)), "imb_l5")
     pb, pa_, pbv, pav = (np.r_[np.nan, x[:-1]] for x in (b1, a1, bv1, av1))
-    e = (b1 >= pb) * bv1 - (b1 <= pb) * pbv - (a1 <= pa_) * av1 + (a1 >= pa_) * pav  # CKS (2014) eq. 
+    e = (b1 >= pb) * bv1 - (b1 <= pb) * pbv - (a1 <= pa_) * av1 + (a1 >= pa_) * pav  # CKS (2014) eq.
     e[0] = np.nan
     close(f["f_ofi"], e, "ofi")
     for w in (10, 50):

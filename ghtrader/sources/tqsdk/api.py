@@ -156,7 +156,9 @@ def call_with_retry(
                     f"{what}: still failing after {policy.attempts} attempts: {scrub(str(exc), None)}"
                 ) from None
             wait = policy.delay(attempt)
-            log.warning("%s: transient error (%s), retry %d in %.1fs", what, type(exc).__name__, attempt, wait)
+            log.warning(
+                "%s: transient error (%s), retry %d in %.1fs", what, type(exc).__name__, attempt, wait
+            )
             if on_transient is not None:
                 on_transient()
             policy.sleep(wait)

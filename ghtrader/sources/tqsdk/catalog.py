@@ -62,7 +62,9 @@ def _of_var(symbol: str, var: str) -> bool:
 
 def fetch_service_contracts(api: Any, var: str) -> dict[str, dt.date | None]:
     """SHFE futures of ``var`` known to the contract service (expired included) -> last trading day."""
-    symbols = [s for s in api.query_quotes(ins_class="FUTURE", exchange_id="SHFE", product_id=var) if _of_var(s, var)]
+    symbols = [
+        s for s in api.query_quotes(ins_class="FUTURE", exchange_id="SHFE", product_id=var) if _of_var(s, var)
+    ]
     expiry: dict[str, dt.date | None] = dict.fromkeys(symbols)
     if symbols and hasattr(api, "query_symbol_info"):
         info = api.query_symbol_info(symbols)

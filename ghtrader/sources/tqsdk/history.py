@@ -22,7 +22,14 @@ import pandas as pd
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook, variety_of
 from ghtrader.sources.base import DayBatch
-from ghtrader.sources.tqsdk.api import ApiFactory, RetryPolicy, call_with_retry, classify_error
+from ghtrader.sources.tqsdk.api import (
+    ApiFactory,
+    RetryPolicy,
+    TqSdkError,
+    call_with_retry,
+    classify_error,
+    scrub,
+)
 from ghtrader.sources.tqsdk.frames import tq_frame_to_ticks
 
 log = logging.getLogger(__name__)
@@ -104,5 +111,11 @@ class TqSdkSource:
                     return pd.DataFrame()
                 raise
 
-        raw = call_with_retry(request, self.retry, f"tqsdk ticks {symbol} {trading_day}", self.close)
+        what = f"tqsdk ticks {symbol} {trading_day}"
+        try:
+            raw = call_with_retry(request, self.retry, what, self.close)
+        except TqSdkError:
+            raise
+        except Exception as exc:  # fatal TqSdk error (bare Exception): one line, day left unwritten
+            raise TqSdkError(f"{what}: {type(exc).__name__}: {scrub(str(exc), None)}") from exc
         return tq_frame_to_ticks(raw, symbol, self.calendar, trading_day)

@@ -55,7 +55,7 @@ def questdb_type(field: pa.Field) -> str:
 TICK_TABLE_SUFFIX = {"ticks": "ticks_raw_v2", "main_l5": "ticks_main_l5_v2"}
 SCHEDULE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ts", "TIMESTAMP"),
-    ("var", "SYMBOL"),
+    ("variety", "SYMBOL"),
     ("trading_day", "DATE"),
     ("main_contract", "SYMBOL"),
     ("segment_id", "INT"),
@@ -78,9 +78,9 @@ def tick_table_name(dataset: str, prefix: str) -> str:
 
 def tick_table(dataset: str, prefix: str) -> TableSpec:
     """The tick table of ``dataset`` (``ticks`` or ``main_l5``): every schema column plus ``ts``."""
-    schema = DATASET_SCHEMAS[dataset]
-    cols = (("ts", "TIMESTAMP_NS"), *((f.name, questdb_type(f)) for f in schema))
-    return TableSpec(tick_table_name(dataset, prefix), cols, "ts", "DAY", ("ts", "symbol", "datetime_ns"))
+    name = tick_table_name(dataset, prefix)
+    cols = (("ts", "TIMESTAMP_NS"), *((f.name, questdb_type(f)) for f in DATASET_SCHEMAS[dataset]))
+    return TableSpec(name, cols, "ts", "DAY", ("ts", "symbol", "datetime_ns"))
 
 
 def coverage_table(prefix: str) -> TableSpec:
@@ -90,7 +90,7 @@ def coverage_table(prefix: str) -> TableSpec:
         ("dataset", "SYMBOL"),
         ("symbol", "SYMBOL"),
         ("trading_day", "DATE"),
-        ("rows", "LONG"),
+        ("row_count", "LONG"),
         ("first_datetime_ns", "LONG"),
         ("last_datetime_ns", "LONG"),
         ("row_hash", "VARCHAR"),
@@ -113,7 +113,7 @@ def no_data_table(prefix: str) -> TableSpec:
 
 def schedule_table(prefix: str) -> TableSpec:
     """The main-contract roll schedule, one row per (variety, trading day)."""
-    return TableSpec(f"{prefix}_main_schedule_v2", SCHEDULE_COLUMNS, "ts", "MONTH", ("ts", "var"))
+    return TableSpec(f"{prefix}_main_schedule_v2", SCHEDULE_COLUMNS, "ts", "MONTH", ("ts", "variety"))
 
 
 def all_tables(prefix: str) -> list[TableSpec]:

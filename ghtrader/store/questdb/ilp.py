@@ -4,7 +4,8 @@ Pure functions build the frames (testable without a server through ``Buffer``); 
 the only IO. Traps: the designated timestamp is passed as ``at=`` (a ``datetime64[ns, UTC]`` column
 derived from ``datetime_ns``; with ILP protocol v2 it travels as exact nanoseconds) and is not sent
 as a field; ``datetime_ns`` is also sent as a plain LONG. Null depth volumes use pandas ``Int64``
-so the client omits the field (a null LONG), never a fake 0. DATE columns receive epoch
+so the client omits the field (a null LONG), never a fake 0; a null DOUBLE travels as NaN, which is
+QuestDB's NULL for DOUBLE (readers turn it back into null). DATE columns receive epoch
 milliseconds (QuestDB casts an ILP integer into a DATE column). Each batch is flushed as one
 transactional HTTP request, so a batch is committed whole or not at all.
 """
@@ -98,7 +99,7 @@ def coverage_frame(
             "dataset": pd.Categorical([dataset]),
             "symbol": pd.Categorical([symbol]),
             "trading_day": days_ms([day]),
-            "rows": np.array([rows], dtype=np.int64),
+            "row_count": np.array([rows], dtype=np.int64),
             "first_datetime_ns": np.array([first_ns], dtype=np.int64),
             "last_datetime_ns": np.array([last_ns], dtype=np.int64),
             "row_hash": pd.array([row_hash], dtype="str"),
@@ -132,7 +133,7 @@ def schedule_frame(var: str, schedule: pd.DataFrame, schedule_hash: str) -> pd.D
     return pd.DataFrame(
         {
             "ts": day_ts(days),
-            "var": pd.Categorical([var] * n),
+            "variety": pd.Categorical([var] * n),
             "trading_day": days_ms(days),
             "main_contract": pd.Categorical(schedule["main_contract"].astype(str)),
             "segment_id": schedule["segment_id"].to_numpy(dtype=np.int64),

@@ -1,0 +1,110 @@
+"""One DAG per variety (ghtrader_cu, ghtrader_au, ghtrader_ag) from one factory.
+
+ingest (one mapped task per contract, pool ``tqsdk``) -> schedule -> main_l5 -> build -> train (one
+mapped task per model) -> evaluate -> promote. Each task calls one ``ghtrader.pipeline.steps``
+function; heavy imports happen inside tasks, nothing expensive at parse time; tasks pass small
+dicts of paths and counts, never data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+VARIETIES = ("cu", "au", "ag")
+MODELS = ["logistic", "lgbm"]
+DEFAULT_ARGS = {
+    "owner": "ghtrader",
+    "retries": 2,
+    "retry_delay": dt.timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+}
+PARAMS = {
+    "start": Param("", type="string", description="first trading day (YYYY-MM-DD); empty: 20 days before end"),
+    "end": Param("", type="string", description="last trading day; empty: the run's logical date"),
+    "source": Param("sim", enum=["sim", "tqsdk"], description="tick source"),
+    "seed": Param(20250303, type="integer", description="sim seed"),
+    "horizon": Param(50, type="integer", description="label horizon (ticks) for training"),
+}
+
+
+def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
+    @dag(
+        dag_id=f"ghtrader_{var}",
+        description=f"SHFE {var}: ingest -> schedule -> main_l5 -> build -> train -> evaluate -> promote",
+        schedule="0 16 * * 1-5",  # after the 15:00 close, Beijing time
+        start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Shanghai"),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        params=PARAMS,
+        tags=["ghtrader", var],
+    )
+    def pipeline() -> None:
+        @task
+        def resolve(**context) -> dict:  # noqa: ANN003
+            from ghtrader.pipeline.steps import resolve_spec
+
+            return resolve_spec(var, dict(context["params"]), context["logical_date"].date())
+
+        @task
+        def plan(spec: dict) -> list[str]:
+            from ghtrader.pipeline.steps import RunSpec, plan_contracts
+
+            return plan_contracts(RunSpec.from_params(spec))
+
+        @task(pool="tqsdk", max_active_tis_per_dagrun=4)
+        def ingest(spec: dict, symbol: str) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, ingest_contract
+
+            return ingest_contract(RunSpec.from_params(spec), symbol)
+
+        @task
+        def schedule(spec: dict, _ingested: list[dict]) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, schedule
+
+            return schedule(RunSpec.from_params(spec))
+
+        @task
+        def main_l5(spec: dict, _schedule: dict) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, main_l5
+
+            return main_l5(RunSpec.from_params(spec))
+
+        @task
+        def build(spec: dict, _main: dict) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, build
+
+            return build(RunSpec.from_params(spec))
+
+        @task
+        def train(spec: dict, model: str, _built: dict) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, train
+
+            return train(RunSpec.from_params(spec), model)
+
+        @task
+        def evaluate(spec: dict, trained: list[dict]) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, evaluate
+
+            return evaluate(RunSpec.from_params(spec), list(trained))
+
+        @task
+        def promote(spec: dict, evaluation: dict, **context) -> dict:  # noqa: ANN003
+            from ghtrader.pipeline.steps import RunSpec, promote
+
+            return promote(RunSpec.from_params(spec), evaluation, decided_at=context["logical_date"].isoformat())
+
+        spec = resolve()
+        ingested = ingest.partial(spec=spec).expand(symbol=plan(spec))
+        built = build(spec, main_l5(spec, schedule(spec, ingested)))
+        trained = train.partial(spec=spec, _built=built).expand(model=MODELS)
+        promote(spec, evaluate(spec, trained))
+
+    return pipeline()
+
+
+for _var in VARIETIES:
+    globals()[f"ghtrader_{_var}"] = make_dag(_var)

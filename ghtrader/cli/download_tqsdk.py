@@ -1,0 +1,93 @@
+"""``ghtrader download --source tqsdk``: historical L5 ticks through TqSdk Pro into the lake.
+
+Credentials are checked before tqsdk is even imported and the connection is opened before any
+day is planned, so missing or rejected credentials end the command in seconds with one line.
+Every TqSdk failure is re-raised as ``CliError`` (one line, exit 1); days already ingested stay
+committed, so rerunning the same command resumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ghtrader.cli.common import CliError, parse_day, progress_bar
+from ghtrader.config import Settings
+from ghtrader.market.sessions import VARIETIES
+
+
+def _days(calendar: Any, start: str | None, end: str | None) -> list[dt.date]:
+    if start is None or end is None:
+        raise CliError("--source tqsdk needs --start and --end (trading days, YYYY-MM-DD)")
+    first, last = parse_day(start, "--start"), parse_day(end, "--end")
+    if last < first:
+        raise CliError(f"--end {last} is before --start {first}")
+    days = calendar.trading_days(first, last)
+    if not days:
+        raise CliError(f"no trading days between {first} and {last}")
+    return days
+
+
+def _download_tqsdk(
+    settings: Settings,
+    var: str | None,
+    symbol: str | None,
+    start: str | None,
+    end: str | None,
+    overwrite: bool,
+    json_out: bool,
+    *,
+    api_factory: Any = None,
+    retry: Any = None,
+) -> Any:
+    """Download ``--var`` (every listed contract) or one ``--symbol`` for ``start..end``; return an IngestSummary.
+
+    ``api_factory`` / ``retry`` are injection points for tests (default: real TqApi, 4 attempts).
+    """
+    from ghtrader.market.contracts import ContractBook, variety_of
+    from ghtrader.sources.tqsdk.api import TqSdkError, credentials_from_settings, tqapi_factory
+
+    if var is None and symbol is None:
+        raise CliError("--source tqsdk needs --var (cu|au|ag) or --symbol")
+    try:
+        var = var or variety_of(symbol)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if var not in VARIETIES:
+        raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+    if symbol is not None and variety_of(symbol) != var:
+        raise CliError(f"--symbol {symbol} is not a {var} contract")
+    try:
+        factory = api_factory or tqapi_factory(credentials_from_settings(settings))
+    except TqSdkError as exc:
+        raise CliError(str(exc)) from None
+    from ghtrader.market.calendar import TradingCalendar
+    from ghtrader.sources.tqsdk.history import TqSdkSource
+    from ghtrader.store.ingest import ingest_source_days, plan_symbols
+    from ghtrader.store.lake import ParquetLake
+
+    calendar = TradingCalendar.bundled()
+    days = _days(calendar, start, end)
+    try:
+        book = ContractBook.load(calendar)
+        lake = ParquetLake(settings.data_dir / "lake_v2")
+        with TqSdkSource(factory, calendar, book, retry=retry) as source:
+            source.open()
+            plan = plan_symbols(source, var, days)
+            if symbol is not None:  # only the days the contract is listed (no futile requests)
+                plan = {d: [symbol] for d, listed in plan.items() if symbol in listed}
+                if not plan:
+                    raise CliError(f"{symbol} is not listed between {days[0]} and {days[-1]}")
+            with progress_bar(f"tqsdk {symbol or var}", len(days), enabled=not json_out) as advance:
+                return ingest_source_days(
+                    lake,
+                    source,
+                    plan,
+                    calendar=calendar,
+                    book=book,
+                    quarantine_dir=settings.data_dir / "quarantine",
+                    mode="replace" if overwrite else "skip_existing",
+                    progress=lambda d, _r: advance(str(d)),
+                )
+    except TqSdkError as exc:
+        raise CliError(str(exc)) from None

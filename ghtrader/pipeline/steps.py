@@ -1,0 +1,164 @@
+"""The steps of the per-variety pipeline (ingest -> schedule -> main_l5 -> build -> train -> evaluate
+-> promote), callable from Airflow tasks, the CLI or tests.
+
+Every step is idempotent and partition-addressed (variety, contract, trading-day range); inputs and
+outputs are small JSON-able dicts naming paths, never data. Nothing here reads the clock: the
+trading-day range comes from DAG params or the run's logical date, resolved at the entry point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ghtrader.market.calendar import TradingCalendar
+from ghtrader.market.contracts import ContractBook
+
+SOURCES = ("sim", "tqsdk")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one pipeline run works on: a variety over a trading-day range, from one source."""
+
+    var: str
+    start: dt.date
+    end: dt.date
+    data_dir: Path
+    runs_dir: Path
+    source: str = "sim"
+    seed: int = 20250303
+    horizon: int = 50
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> RunSpec:
+        """Build from a params dict (Airflow params / CLI); dates as ISO strings."""
+        source = str(params.get("source", "sim"))
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
+        start, end = dt.date.fromisoformat(str(params["start"])), dt.date.fromisoformat(str(params["end"]))
+        if end < start:
+            raise ValueError(f"end {end} is before start {start}")
+        return cls(
+            var=str(params["var"]),
+            start=start,
+            end=end,
+            data_dir=Path(params["data_dir"]),
+            runs_dir=Path(params["runs_dir"]),
+            source=source,
+            seed=int(params.get("seed", 20250303)),
+            horizon=int(params.get("horizon", 50)),
+        )
+
+    def to_params(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (str(v) if isinstance(v, (Path, dt.date)) else v) for k, v in d.items()}
+
+    @property
+    def lake_root(self) -> Path:
+        return self.data_dir / "lake_v2"
+
+
+def jsonable(obj: Any) -> Any:
+    """Round-trip through JSON so XCom carries plain strings/numbers (dates become ISO strings)."""
+    return json.loads(json.dumps(obj, default=str))
+
+
+def _market() -> tuple[TradingCalendar, ContractBook]:
+    cal = TradingCalendar.bundled()
+    return cal, ContractBook.load(cal)
+
+
+def _source(spec: RunSpec, cal: TradingCalendar, book: ContractBook) -> Any:
+    if spec.source == "sim":
+        from ghtrader.sources.sim import SimConfig, SimSource
+
+        return SimSource(cal, book, SimConfig(seed=spec.seed))
+    raise ValueError(f"source {spec.source!r} is not available in the pipeline yet")
+
+
+def trading_days(spec: RunSpec) -> list[dt.date]:
+    cal, _ = _market()
+    days = cal.trading_days(spec.start, spec.end)
+    if not days:
+        raise ValueError(f"no trading days between {spec.start} and {spec.end}")
+    return days
+
+
+def plan_contracts(spec: RunSpec) -> list[str]:
+    """Contracts of the variety listed on any trading day of the range (one mapped ingest each)."""
+    cal, book = _market()
+    src = _source(spec, cal, book)
+    return sorted({s for d in trading_days(spec) for s in src.list_symbols(spec.var, d)})
+
+
+def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
+    """Ingest one contract over the range (days it is listed); resumable and idempotent."""
+    from ghtrader.store.ingest import ingest_source_days
+    from ghtrader.store.lake import ParquetLake
+
+    cal, book = _market()
+    src = _source(spec, cal, book)
+    plan = {d: [symbol] for d in trading_days(spec) if symbol in src.list_symbols(spec.var, d)}
+    summary = ingest_source_days(
+        ParquetLake(spec.lake_root), src, plan, calendar=cal, book=book, quarantine_dir=spec.data_dir / "quarantine"
+    )
+    return jsonable({"symbol": symbol, **summary.to_dict()})
+
+
+def schedule(spec: RunSpec) -> dict[str, Any]:
+    """Recompute and persist the OI roll schedule from everything stored for the variety."""
+    from ghtrader.schedule.build import build_schedule
+    from ghtrader.store.lake import ParquetLake
+
+    _, book = _market()
+    summary = build_schedule(ParquetLake(spec.lake_root), spec.var, book).summary()
+    return jsonable(summary | {"switches": len(summary["switches"])})
+
+
+def main_l5(spec: RunSpec) -> dict[str, Any]:
+    """Materialize main_l5 for every scheduled day (unchanged partitions are not rewritten)."""
+    from ghtrader.schedule.main_l5 import build_main_l5
+    from ghtrader.store.lake import ParquetLake
+
+    return jsonable(build_main_l5(ParquetLake(spec.lake_root), spec.var))
+
+
+def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> dict[str, Any]:
+    """Turn DAG params into a RunSpec dict; empty dates come from the run's logical date.
+
+    This is the pipeline's entry point, so it reads the environment (GHTRADER_DATA_DIR etc.) once.
+    ``end`` defaults to the last trading day on or before the logical date, ``start`` to 19 trading
+    days before ``end`` (a 20-day window).
+    """
+    from ghtrader.config import load_settings
+
+    settings = load_settings()
+    cal, _ = _market()
+    end = dt.date.fromisoformat(params["end"]) if params.get("end") else _last_trading_day(cal, logical_day)
+    if params.get("start"):
+        start = dt.date.fromisoformat(params["start"])
+    else:
+        start = end
+        for _ in range(19):
+            start = cal.prev_trading_day(start)
+    spec = RunSpec(
+        var=var,
+        start=start,
+        end=end,
+        data_dir=Path(params.get("data_dir") or settings.data_dir).resolve(),
+        runs_dir=Path(params.get("runs_dir") or settings.runs_dir).resolve(),
+        source=str(params.get("source") or "sim"),
+        seed=int(params.get("seed") or settings.sim_seed),
+        horizon=int(params.get("horizon") or 50),
+    )
+    RunSpec.from_params(spec.to_params())  # validate
+    return spec.to_params()
+
+
+def _last_trading_day(cal: TradingCalendar, day: dt.date) -> dt.date:
+    return day if cal.is_trading_day(day) else cal.prev_trading_day(day)

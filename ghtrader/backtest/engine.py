@@ -17,7 +17,14 @@ from ghtrader.backtest.kernel import ACTIONS, fill_loop
 from ghtrader.backtest.metrics import compute_metrics, daily_pnl
 from ghtrader.market.contracts import ContractBook
 
-REQUIRED_COLUMNS = ("datetime_ns", "trading_day", "bid_price1", "ask_price1", "underlying_contract", "segment_id")
+REQUIRED_COLUMNS = (
+    "datetime_ns",
+    "trading_day",
+    "bid_price1",
+    "ask_price1",
+    "underlying_contract",
+    "segment_id",
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +65,9 @@ class BacktestResult:
     config: BacktestConfig
 
 
-def block_ends(segment: np.ndarray, contract: np.ndarray, day: np.ndarray, config: BacktestConfig) -> np.ndarray:
+def block_ends(
+    segment: np.ndarray, contract: np.ndarray, day: np.ndarray, config: BacktestConfig
+) -> np.ndarray:
     """True at the last tick of each block (segment / contract run, and trading day if daily)."""
     n = len(segment)
     last = np.zeros(n, dtype=np.bool_)
@@ -105,12 +114,15 @@ def run_backtest(
     day = day_codes.astype(np.int64)
     segment = ticks["segment_id"].to_numpy(np.int64)
     last = block_ends(segment, contract, day, config)
-    mult, value_basis, rates = _fee_tables([str(c) for c in contracts], book)
+    names = [str(c) for c in contracts]
+    mult, value_basis, rates = _fee_tables(names, book)
     changes = int(np.count_nonzero(tgt[1:] != tgt[:-1])) if len(tgt) > 1 else 0
     cap = 3 * (changes + 3 * int(last.sum()) + 2)
     bid = ticks["bid_price1"].to_numpy(np.float64)
     ask = ticks["ask_price1"].to_numpy(np.float64)
-    out = fill_loop(bid, ask, day, contract, last, tgt, mult, value_basis, rates, config.close_today_first, cap)
+    out = fill_loop(
+        bid, ask, day, contract, last, tgt, mult, value_basis, rates, config.close_today_first, cap
+    )
     pos, eq, t_idx, t_side, t_qty, t_px, t_fee, t_act, t_forced, rt_pnl, rt_hold = out
     ns = ticks["datetime_ns"].to_numpy(np.int64)
     trading_day = ticks["trading_day"].to_numpy()
@@ -118,7 +130,7 @@ def run_backtest(
         {
             "datetime_ns": ns,
             "trading_day": trading_day,
-            "underlying_contract": ticks["underlying_contract"].to_numpy(),
+            "underlying_contract": pd.Categorical.from_codes(contract, categories=names),
             "position": pos,
             "equity": eq,
         }
@@ -128,12 +140,12 @@ def run_backtest(
         {
             "datetime_ns": ns[t_idx],
             "trading_day": trading_day[t_idx],
-            "contract": np.asarray(contracts, dtype=object)[t_contract] if len(t_idx) else np.array([], object),
-            "side": np.where(t_side > 0, "buy", "sell"),
+            "contract": pd.Categorical.from_codes(t_contract, categories=names),
+            "side": pd.Categorical.from_codes((t_side > 0).astype(np.int8), categories=["sell", "buy"]),
             "qty": t_qty,
             "price": t_px,
             "fee": t_fee,
-            "action": np.asarray(ACTIONS, dtype=object)[t_act] if len(t_act) else np.array([], object),
+            "action": pd.Categorical.from_codes(t_act, categories=list(ACTIONS)),
             "forced": t_forced,
             "tick": t_idx,
             "cash_flow": -np.where(t_side > 0, 1.0, -1.0) * t_px * t_qty * mult[t_contract] - t_fee,

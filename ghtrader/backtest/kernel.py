@@ -27,8 +27,9 @@ ACTIONS = ("open", "close", "close_today")
 
 
 @numba.njit(cache=True)
-def _fee(c: int, action: int, px: float, qty: int, mult: np.ndarray, value_basis: np.ndarray,
-         rates: np.ndarray) -> float:
+def _fee(
+    c: int, action: int, px: float, qty: int, mult: np.ndarray, value_basis: np.ndarray, rates: np.ndarray
+) -> float:
     base = px * mult[c] if value_basis[c] else 1.0
     return rates[c, action] * qty * base
 
@@ -108,10 +109,8 @@ def fill_loop(  # noqa: PLR0913, PLR0915
             qty_left = abs(want - pos)
             if pos * side < 0:  # closing part
                 close_qty = min(qty_left, abs(pos))
-                if close_today_first:
-                    ct = min(close_qty, today)
-                else:
-                    ct = max(0, close_qty - (abs(pos) - today))
+                older = abs(pos) - today
+                ct = min(close_qty, today) if close_today_first else max(0, close_qty - older)
                 for act, q in ((ACTION_CLOSE_TODAY, ct), (ACTION_CLOSE, close_qty - ct)):
                     if q > 0:
                         fee = _fee(c, act, px, q, mult, value_basis, rates)

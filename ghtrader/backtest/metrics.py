@@ -25,7 +25,9 @@ def daily_pnl(day_code: np.ndarray, equity: np.ndarray, days: np.ndarray) -> pd.
         return pd.DataFrame({"trading_day": [], "equity": [], "pnl": []})
     last = np.flatnonzero(np.append(day_code[1:] != day_code[:-1], True))
     eod = equity[last]
-    return pd.DataFrame({"trading_day": days[day_code[last]], "equity": eod, "pnl": np.diff(eod, prepend=0.0)})
+    return pd.DataFrame(
+        {"trading_day": days[day_code[last]], "equity": eod, "pnl": np.diff(eod, prepend=0.0)}
+    )
 
 
 def sharpe(daily: np.ndarray, periods: int = 252) -> float | None:

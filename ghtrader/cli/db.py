@@ -121,10 +121,13 @@ def sync(
         from ghtrader.store.lake import ParquetLake
         from ghtrader.store.questdb.backend import QuestDbStore
         from ghtrader.store.questdb.conn import QuestDbConfig
-        from ghtrader.store.questdb.sync import sync_symbol
+        from ghtrader.store.questdb.sync import Prefer, sync_symbol
 
         if (symbol is None) == (var is None):
             raise CliError("pass exactly one of --symbol or --var")
+        if prefer not in ("questdb", "lake"):
+            raise CliError(f"--prefer must be questdb or lake, got {prefer!r}")
+        side: Prefer = "lake" if prefer == "lake" else "questdb"
         first, last = parse_day(start, "--start"), parse_day(end, "--end")
         if last < first:
             raise CliError(f"--end {last} is before --start {first}")
@@ -138,17 +141,7 @@ def sync(
                 both = set(store.symbols(dataset)) | set(lake.symbols(dataset))
                 symbols = sorted(s for s in both if variety_of(s) == var)
             reports = [
-                sync_symbol(
-                    store,
-                    lake,
-                    dataset,
-                    s,
-                    first,
-                    last,
-                    prefer=prefer,
-                    deep=deep,
-                    dry_run=dry_run,  # type: ignore[arg-type]
-                )
+                sync_symbol(store, lake, dataset, s, first, last, prefer=side, deep=deep, dry_run=dry_run)
                 for s in symbols
             ]
         if json_out:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ghtrader.cli.build import build
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.download import download
 from ghtrader.cli.schedule import main_l5, main_schedule
@@ -19,6 +20,7 @@ app.command("download")(download)
 app.command("coverage")(coverage)
 app.command("main-schedule")(main_schedule)
 app.command("main-l5")(main_l5)
+app.command("build")(build)
 
 
 def main() -> None:

@@ -117,7 +117,7 @@ class SimLiveFeed:
         return df.sort_values("datetime_ns", kind="stable").reset_index(drop=True)
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
-        df = self._day_ticks()
+        df = self.dedup(self._day_ticks())  # once for the whole replay: cheaper than per batch
         if df.empty:
             return
         ns = df["datetime_ns"].to_numpy(dtype=np.int64)
@@ -133,6 +133,4 @@ class SimLiveFeed:
             wait = due - self.clock()
             if wait > 0 and np.isfinite(wait):
                 self.sleep(wait)
-            out = self.dedup(df.iloc[a:b])
-            if len(out):
-                yield out
+            yield df.iloc[a:b].reset_index(drop=True)

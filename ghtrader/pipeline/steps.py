@@ -105,7 +105,12 @@ def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
     src = _source(spec, cal, book)
     plan = {d: [symbol] for d in trading_days(spec) if symbol in src.list_symbols(spec.var, d)}
     summary = ingest_source_days(
-        ParquetLake(spec.lake_root), src, plan, calendar=cal, book=book, quarantine_dir=spec.data_dir / "quarantine"
+        ParquetLake(spec.lake_root),
+        src,
+        plan,
+        calendar=cal,
+        book=book,
+        quarantine_dir=spec.data_dir / "quarantine",
     )
     return jsonable({"symbol": symbol, **summary.to_dict()})
 

@@ -319,17 +319,3 @@ class QuestDbStore:
     def missing_days(self, dataset: str, symbol: str, wanted_days: Iterable[dt.date]) -> list[dt.date]:
         have = set(self.days(dataset, symbol)) | set(self.no_data_days(dataset, symbol))
         return sorted(set(wanted_days) - have)
-
-    # ----------------------------------------------------------------- schedule
-    def write_schedule(self, var: str, schedule: pd.DataFrame, schedule_hash_: str) -> int:
-        """Upsert a variety's roll schedule (one row per trading day)."""
-        return self.send([(ilp.schedule_frame(var, schedule, schedule_hash_), self.schedule_spec)])
-
-    def read_schedule(self, var: str) -> pd.DataFrame:
-        names = [n for n, _ in self.schedule_spec.columns if n not in ("ts", "variety", "schedule_hash")]
-        cols, rows = self.pg.query(
-            f"SELECT {', '.join(names)} FROM {self.schedule_spec.name} WHERE variety = %s ORDER BY ts", [var]
-        )
-        df = pd.DataFrame(rows, columns=cols or names)
-        df["trading_day"] = [as_date(d) for d in df["trading_day"]]
-        return df

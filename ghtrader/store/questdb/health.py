@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -32,10 +33,14 @@ class HealthReport:
 
 
 def check_ilp(config: QuestDbConfig) -> tuple[bool, str]:
-    """``GET /ping`` on the HTTP port (QuestDB answers 204 when ILP/HTTP is ready)."""
+    """``GET /ping`` on the HTTP port (QuestDB answers 204 when ILP/HTTP is ready; basic auth if enabled)."""
     try:
         probe_tcp(config.host, config.ilp_port, "ILP/HTTP", config.connect_timeout_s)
-        with urllib.request.urlopen(f"http://{config.ilp_addr}/ping", timeout=config.connect_timeout_s) as r:
+        token = base64.b64encode(f"{config.user}:{config.password.get_secret_value()}".encode()).decode()
+        req = urllib.request.Request(
+            f"http://{config.ilp_addr}/ping", headers={"Authorization": f"Basic {token}"}
+        )
+        with urllib.request.urlopen(req, timeout=config.connect_timeout_s) as r:
             version = r.headers.get("X-Influxdb-Version") or ""
             return r.status in (200, 204), f"HTTP {r.status} {version}".strip()
     except QuestDbUnavailable as exc:

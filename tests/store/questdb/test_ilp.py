@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ghtrader.schema import ASK_VOLUME, BID_VOLUME, MAIN_L5_SCHEMA, to_arrow
+from ghtrader.schema import MAIN_L5_SCHEMA, to_arrow
 from ghtrader.store.questdb import ilp
 from ghtrader.store.questdb.ddl import coverage_table, no_data_table, schedule_table, tick_table
 
@@ -156,7 +156,9 @@ def test_coverage_and_no_data_rows() -> None:
     assert row["row_hash"] == "ab" * 32 and _ts_ns(row["_ts"]) == midnight_ns
     assert row["trading_day"] == midnight_ns // 10**6
     days = [DAY, DAY + dt.timedelta(days=1)]
-    nd = parse_ilp(bytes(ilp.build_buffer(ilp.no_data_frame("ticks", "S", days, False), no_data_table("g"), 1)))
+    nd = parse_ilp(
+        bytes(ilp.build_buffer(ilp.no_data_frame("ticks", "S", days, False), no_data_table("g"), 1))
+    )
     assert [r["no_data"] for r in nd] == [False, False]
     assert [_ts_ns(r["_ts"]) for r in nd] == [midnight_ns, midnight_ns + ilp.NS_PER_DAY]
 

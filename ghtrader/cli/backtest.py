@@ -1,0 +1,95 @@
+"""``ghtrader backtest``: tier-1 backtest of a model's predictions on the main_l5 series."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ghtrader.cli.common import CliError, emit_json, err_console, parse_day, run_guarded, settings_for
+
+
+def backtest(
+    symbol: Annotated[str, typer.Option(help="continuous series, e.g. KQ.m@SHFE.cu")] = "KQ.m@SHFE.cu",
+    model_dir: Annotated[
+        Path | None, typer.Option(help="run dir with predictions.parquet (and meta.json)")
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option(help="predictions parquet (default MODEL_DIR/predictions.parquet)")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option(help="first trading day (default: first predicted day)")
+    ] = None,
+    end: Annotated[str | None, typer.Option(help="last trading day (default: last predicted day)")] = None,
+    threshold: Annotated[float, typer.Option(help="trade when |p_up - p_down| exceeds this")] = 0.3,
+    max_pos: Annotated[int, typer.Option(help="target size in lots")] = 1,
+    hold: Annotated[bool, typer.Option(help="keep the last target while the signal is neutral")] = False,
+    flatten_daily: Annotated[bool, typer.Option(help="flatten at every trading-day end")] = True,
+    capital: Annotated[float, typer.Option(help="notional capital (CNY) for drawdown %")] = 1_000_000.0,
+    out: Annotated[Path | None, typer.Option(help="output dir (default MODEL_DIR/backtest)")] = None,
+    write_meta: Annotated[
+        bool, typer.Option(help="store metrics in MODEL_DIR/meta.json metrics.backtest")
+    ] = True,
+    data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")] = False,
+) -> None:
+    """Replay main_l5 ticks with TqSim-like fills (next tick's opposite best, full size, SHFE fees)."""
+
+    def body() -> None:
+        from ghtrader.backtest.engine import BacktestConfig
+        from ghtrader.backtest.runner import (
+            SignalConfig,
+            backtest_predictions,
+            load_predictions,
+            load_ticks,
+            record_in_meta,
+            write_outputs,
+        )
+        from ghtrader.market.calendar import TradingCalendar
+        from ghtrader.market.contracts import ContractBook
+        from ghtrader.store.lake import ParquetLake
+
+        pred_path = predictions or (model_dir / "predictions.parquet" if model_dir else None)
+        if pred_path is None:
+            raise CliError("give --model-dir (with predictions.parquet) or --predictions FILE")
+        out_dir = out or (model_dir / "backtest" if model_dir else pred_path.parent / "backtest")
+        preds = load_predictions(pred_path)
+        if preds.empty:
+            raise CliError(f"{pred_path} has no rows")
+        days = sorted(preds["trading_day"]) if "trading_day" in preds.columns else []
+        if (start is None or end is None) and not days:
+            raise CliError("predictions lack trading_day: give --start and --end")
+        d0 = parse_day(start, "--start") if start else days[0]
+        d1 = parse_day(end, "--end") if end else days[-1]
+        settings = settings_for(data_dir)
+        ticks = load_ticks(ParquetLake(settings.lake_dir), symbol, d0, d1)
+        if ticks.empty:
+            raise CliError(f"no main_l5 ticks for {symbol} in {d0}..{d1} under {settings.lake_dir}")
+        sig = SignalConfig(threshold=threshold, max_pos=max_pos, hold=hold)
+        cfg = BacktestConfig(flatten_daily=flatten_daily, capital=capital)
+        result = backtest_predictions(
+            ticks, preds, book=ContractBook.load(TradingCalendar.bundled()), signal=sig, config=cfg
+        )
+        extra = {
+            "symbol": symbol,
+            "start": d0.isoformat(),
+            "end": d1.isoformat(),
+            "predictions": str(pred_path),
+            "signal": sig.__dict__,
+        }
+        payload = write_outputs(result, out_dir, extra)
+        meta_updated = bool(model_dir and write_meta and record_in_meta(model_dir, result.metrics))
+        payload |= {"out_dir": str(out_dir), "meta_updated": meta_updated}
+        if json_out:
+            emit_json(payload)
+            return
+        m = result.metrics
+        sharpe = "n/a" if m["sharpe"] is None else f"{m['sharpe']:.2f}"
+        err_console.print(
+            f"{symbol} {d0}..{d1}: net {m['net_pnl']:,.0f} CNY (gross {m['total_pnl']:,.0f}, fees "
+            f"{m['fees']:,.0f}), sharpe {sharpe}, max DD {m['max_drawdown']:,.0f} CNY, "
+            f"{m['trade_count']} fills / {m['round_trips']} round trips -> {out_dir}"
+        )
+
+    run_guarded(body)

@@ -37,6 +37,8 @@ def backtest(
     """Replay main_l5 ticks with TqSim-like fills (next tick's opposite best, full size, SHFE fees)."""
 
     def body() -> None:
+        import pandas as pd
+
         from ghtrader.backtest.engine import BacktestConfig
         from ghtrader.backtest.runner import (
             SignalConfig,
@@ -57,7 +59,7 @@ def backtest(
         preds = load_predictions(pred_path)
         if preds.empty:
             raise CliError(f"{pred_path} has no rows")
-        days = sorted(preds["trading_day"]) if "trading_day" in preds.columns else []
+        days = sorted(pd.to_datetime(preds["trading_day"]).dt.date) if "trading_day" in preds.columns else []
         if (start is None or end is None) and not days:
             raise CliError("predictions lack trading_day: give --start and --end")
         d0 = parse_day(start, "--start") if start else days[0]

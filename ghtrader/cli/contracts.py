@@ -75,7 +75,7 @@ def contracts(
             return
         table = Table(title=f"{var} contracts ({len(catalog.entries)})")
         for col in ("symbol", "last trading day", "expired", "sources", "days stored", "range", "no-data"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=True)
         for e in catalog.entries:
             span = f"{e.first_day}..{e.last_day}" if e.first_day else ""
             table.add_row(
@@ -87,7 +87,7 @@ def contracts(
                 span,
                 str(e.no_data_days),
             )
-        Console().print(table)
+        Console(width=max(Console().width, 120)).print(table)  # pipes default to 80 columns
         err_console.print(f"sources used: {', '.join(catalog.sources_used) or 'none'}")
         for n in catalog.notes:
             err_console.print(n, highlight=False)

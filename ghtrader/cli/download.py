@@ -46,9 +46,9 @@ def download(
         elif source == "sim":
             summary = _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out)
         else:
-            raise CliError(
-                "--source tqsdk is not wired into the CLI yet (TqSdk source issue); use sim or csv"
-            )
+            from ghtrader.cli.download_tqsdk import _download_tqsdk
+
+            summary = _download_tqsdk(settings, var, symbol, start, end, overwrite, json_out)
         payload = {
             "source": source,
             "data_dir": str(settings.data_dir),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from ghtrader.cli.backtest import backtest
 from ghtrader.cli.build import build
+from ghtrader.cli.contracts import contracts
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.download import download
+from ghtrader.cli.promote import promote
 from ghtrader.cli.schedule import main_l5, main_schedule
 
 app = typer.Typer(
@@ -21,6 +24,9 @@ app.command("coverage")(coverage)
 app.command("main-schedule")(main_schedule)
 app.command("main-l5")(main_l5)
 app.command("build")(build)
+app.command("contracts")(contracts)
+app.command("backtest")(backtest)
+app.command("promote")(promote)
 
 
 def main() -> None:

@@ -22,10 +22,10 @@ def _check_var(var: str) -> None:
 
 def main_schedule(
     var: VarOpt = "cu",
-    source: Annotated[str, typer.Option(help="oi (OI rule from stored ticks)")] = "oi",
-    threshold: Annotated[
-        float, typer.Option(help="switch when another contract's OI exceeds this x main's")
-    ] = 1.1,
+    source: Annotated[str, typer.Option(help="oi (OI rule from stored ticks) | tqsdk (KQ.m@ mapping)")] = "oi",
+    threshold: Annotated[float, typer.Option(help="switch when another contract's OI exceeds this x main's")] = 1.1,
+    start: Annotated[str | None, typer.Option(help="--source tqsdk: first trading day")] = None,
+    end: Annotated[str | None, typer.Option(help="--source tqsdk: last trading day")] = None,
     data_dir: DataDirOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -34,20 +34,23 @@ def main_schedule(
     def body() -> None:
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
-        from ghtrader.schedule.build import build_schedule
+        from ghtrader.schedule.build import ScheduleResult, build_schedule
         from ghtrader.schedule.oi_rule import OiRule
         from ghtrader.store.lake import ParquetLake
 
         _check_var(var)
-        if source != "oi":
-            raise CliError(
-                f"--source {source!r} is not available; use oi (tqsdk mapping comes with the TqSdk source)"
-            )
+        if source not in ("oi", "tqsdk"):
+            raise CliError(f"--source must be oi or tqsdk, got {source!r}")
         settings = settings_for(data_dir)
         cal = TradingCalendar.bundled()
-        result = build_schedule(
-            ParquetLake(settings.lake_dir), var, ContractBook.load(cal), OiRule(threshold=threshold)
-        )
+        book = ContractBook.load(cal)
+        lake = ParquetLake(settings.lake_dir)
+        rule = OiRule(threshold=threshold)
+        if source == "oi":
+            result = build_schedule(lake, var, book, rule)
+        else:
+            result = _tqsdk_schedule(settings, lake, var, cal, book, rule, start, end)
+        assert isinstance(result, ScheduleResult)
         summary = result.summary()
         if json_out:
             emit_json(summary)
@@ -60,6 +63,34 @@ def main_schedule(
             err_console.print(f"  {s['effective']}: -> {s['to']}  ({s['reason']})")
 
     run_guarded(body)
+
+
+def _tqsdk_schedule(settings, lake, var, cal, book, rule, start, end):  # noqa: ANN001, ANN202
+    """KQ.m@ underlying mapping from TqSdk; falls back to the OI rule (with a warning) if biased."""
+    from ghtrader.cli.common import parse_day
+    from ghtrader.schedule.build import end_of_day_oi, persist_schedule
+    from ghtrader.schedule.oi_rule import compute_schedule
+    from ghtrader.sources.tqsdk import tqsdk_schedule
+    from ghtrader.sources.tqsdk.api import TqSdkError, credentials_from_settings, tqapi_factory
+
+    if start is None or end is None:
+        raise CliError("--source tqsdk needs --start and --end (trading days)")
+    days = cal.trading_days(parse_day(start, "--start"), parse_day(end, "--end"))
+
+    def fallback():  # noqa: ANN202
+        eod = end_of_day_oi(lake, var, days)
+        expiry = {s: d for s in eod["symbol"].unique() if (d := book.get(s).last_trading_day) is not None}
+        return compute_schedule(eod, rule, expiry=expiry)
+
+    try:
+        factory = tqapi_factory(credentials_from_settings(settings))
+        sched = tqsdk_schedule(factory, var, days, cal, book=book, fallback=fallback)
+    except TqSdkError as exc:
+        raise CliError(str(exc)) from None
+    if sched.attrs.get("warning"):
+        err_console.print(f"[yellow]warning:[/yellow] {sched.attrs['warning']}")
+    meta = {"warning": sched.attrs.get("warning")}
+    return persist_schedule(lake, var, sched, source=str(sched.attrs.get("source", "tqsdk")), meta=meta)
 
 
 def main_l5(var: VarOpt = "cu", data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:

@@ -57,7 +57,7 @@ class Catalog:
 
 def _of_var(symbol: str, var: str) -> bool:
     m = SYMBOL_RE.match(symbol)
-    return bool(m) and m["var"] == var and m["exchange"] == "SHFE"
+    return m is not None and m["var"] == var and m["exchange"] == "SHFE"
 
 
 def fetch_service_contracts(api: Any, var: str) -> dict[str, dt.date | None]:

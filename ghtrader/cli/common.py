@@ -59,6 +59,6 @@ def run_guarded(fn: Callable[[], None]) -> None:
     """Run a command body; turn expected errors into one stderr line and exit 1."""
     try:
         fn()
-    except (CliError, ValueError, FileNotFoundError, PermissionError) as exc:
+    except (CliError, ValueError, OSError) as exc:  # OSError covers ConnectionError (store down)
         err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None

@@ -17,6 +17,7 @@ from ghtrader.cli.common import (
     run_guarded,
     settings_for,
 )
+from ghtrader.config import Settings
 from ghtrader.market.sessions import VARIETIES
 
 SOURCES = ("sim", "csv", "tqsdk")
@@ -42,7 +43,7 @@ def download(
         settings = settings_for(data_dir)
         t0 = time.perf_counter()
         if source == "csv":
-            summary = _download_csv(settings.data_dir, path, symbol, overwrite)
+            summary = _download_csv(settings, path, symbol, overwrite)
         elif source == "sim":
             summary = _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out)
         else:
@@ -68,25 +69,26 @@ def download(
     run_guarded(body)
 
 
-def _stores(data_dir: Path):  # noqa: ANN202 - returns a tuple of market/store objects
+def _stores(settings: Settings):  # noqa: ANN202 - returns a tuple of market/store objects
+    """Calendar, contract book and the canonical store (QuestDB + lake mirror when configured)."""
     from ghtrader.market.calendar import TradingCalendar
     from ghtrader.market.contracts import ContractBook
-    from ghtrader.store.lake import ParquetLake
+    from ghtrader.store.factory import open_store
 
     calendar = TradingCalendar.bundled()
-    return calendar, ContractBook.load(calendar), ParquetLake(data_dir / "lake_v2")
+    return calendar, ContractBook.load(calendar), open_store(settings)
 
 
-def _download_csv(data_dir: Path, path: Path | None, symbol: str | None, overwrite: bool):  # noqa: ANN202
+def _download_csv(settings: Settings, path: Path | None, symbol: str | None, overwrite: bool):  # noqa: ANN202
     from ghtrader.sources.csv import read_tick_csv
     from ghtrader.store.ingest import IngestSummary, ingest_frame
     from ghtrader.store.quarantine import quarantine_rows
 
     if path is None:
         raise CliError("--source csv needs --path FILE")
-    calendar, book, lake = _stores(data_dir)
+    calendar, book, lake = _stores(settings)
     ticks, unparsable = read_tick_csv(path, calendar=calendar, symbol=symbol)
-    quarantine_dir = data_dir / "quarantine"
+    quarantine_dir = settings.data_dir / "quarantine"
     if len(unparsable):
         quarantine_rows(quarantine_dir, "ticks", unparsable, source="csv")
     summary = ingest_frame(
@@ -121,7 +123,7 @@ def _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out):
     first, last = parse_day(start, "--start"), parse_day(end, "--end")
     if last < first:
         raise CliError(f"--end {last} is before --start {first}")
-    calendar, book, lake = _stores(settings.data_dir)
+    calendar, book, lake = _stores(settings)
     days = calendar.trading_days(first, last)
     if not days:
         raise CliError(f"no trading days between {first} and {last}")

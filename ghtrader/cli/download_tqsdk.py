@@ -63,14 +63,14 @@ def _download_tqsdk(
         raise CliError(str(exc)) from None
     from ghtrader.market.calendar import TradingCalendar
     from ghtrader.sources.tqsdk.history import TqSdkSource
+    from ghtrader.store.factory import open_store
     from ghtrader.store.ingest import ingest_source_days, plan_symbols
-    from ghtrader.store.lake import ParquetLake
 
     calendar = TradingCalendar.bundled()
     days = _days(calendar, start, end)
     try:
         book = ContractBook.load(calendar)
-        lake = ParquetLake(settings.data_dir / "lake_v2")
+        lake = open_store(settings)
         with TqSdkSource(factory, calendar, book, retry=retry) as source:
             source.open()
             plan = plan_symbols(source, var, days)

@@ -8,6 +8,7 @@ from ghtrader.cli.backtest import backtest
 from ghtrader.cli.build import build
 from ghtrader.cli.contracts import contracts
 from ghtrader.cli.coverage import coverage
+from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
 from ghtrader.cli.promote import promote
 from ghtrader.cli.schedule import main_l5, main_schedule
@@ -27,6 +28,7 @@ app.command("build")(build)
 app.command("contracts")(contracts)
 app.command("backtest")(backtest)
 app.command("promote")(promote)
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

@@ -98,4 +98,5 @@ def test_in_session_ticks_map_to_a_trading_day_within_four_days(ns: int) -> None
         local = dt.datetime.fromtimestamp(ns / 1e9, dt.UTC) + dt.timedelta(hours=8)
         assert cal.is_trading_day(day)
         assert 0 <= (day - local.date()).days <= 4
-        assert local.hour >= 9 or local.hour < 3
+        hm = local.hour * 60 + local.minute
+        assert hm >= 8 * 60 + 59 or hm < 3 * 60  # 08:59 = the call-auction print before the open

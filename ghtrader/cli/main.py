@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ghtrader.cli.audit import audit
 from ghtrader.cli.backtest import backtest
 from ghtrader.cli.build import build
 from ghtrader.cli.contracts import contracts
@@ -28,6 +29,7 @@ app.command("build")(build)
 app.command("contracts")(contracts)
 app.command("backtest")(backtest)
 app.command("promote")(promote)
+app.command("audit")(audit)
 app.add_typer(db_app, name="db")
 
 

@@ -167,3 +167,25 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
 
 def _last_trading_day(cal: TradingCalendar, day: dt.date) -> dt.date:
     return day if cal.is_trading_day(day) else cal.prev_trading_day(day)
+
+
+def build(spec: RunSpec) -> dict[str, Any]:
+    """Features + labels of the continuous series (incremental: only new/changed days are built)."""
+    from ghtrader.pipeline.build import build_dataset
+    from ghtrader.schedule.main_l5 import continuous_symbol
+    from ghtrader.store.lake import ParquetLake
+
+    _, book = _market()
+    return jsonable(build_dataset(ParquetLake(spec.lake_root), continuous_symbol(spec.var), book=book))
+
+
+def promote(spec: RunSpec, evaluation: Mapping[str, Any], *, decided_at: str) -> dict[str, Any]:
+    """Gate the evaluation's best candidate against the champion; log the decision either way."""
+    from ghtrader.promotion.gates import PromotionGates
+    from ghtrader.promotion.registry import promote as promote_candidate
+
+    best = evaluation.get("best_run_dir")
+    if not best:
+        raise ValueError("evaluation produced no candidate run to promote")
+    decision = promote_candidate(spec.var, Path(best), spec.runs_dir, PromotionGates(), decided_at)
+    return jsonable(decision.as_dict() | {"candidate": best})

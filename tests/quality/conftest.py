@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,3 +78,25 @@ def make_ticks(calendar: TradingCalendar) -> MakeTicks:
         return synthetic_ticks(calendar, **kw)  # type: ignore[arg-type]
 
     return make
+
+
+SIM_DAYS = (dt.date(2025, 3, 3), dt.date(2025, 3, 4))
+SIM_CONTRACTS = ("SHFE.cu2504", "SHFE.cu2505")
+
+
+@pytest.fixture(scope="session")
+def sim_lake_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-day, 2-contract sim cu lake with main_l5, features and labels (built once; never mutate)."""
+    from ghtrader.testing.simlake import build_sim_lake
+
+    root = tmp_path_factory.mktemp("simlake")
+    build_sim_lake(root, start=SIM_DAYS[0], end=SIM_DAYS[-1], contracts=list(SIM_CONTRACTS))
+    return root
+
+
+@pytest.fixture
+def sim_lake(sim_lake_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the sim lake's data dir that a test may corrupt."""
+    dst = tmp_path / "data"
+    shutil.copytree(sim_lake_master, dst)
+    return dst

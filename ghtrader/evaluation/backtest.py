@@ -1,0 +1,95 @@
+"""Backtest out-of-sample predictions on the main_l5 ticks of the test days (tier 1, ``ghtrader.backtest``).
+
+Predictions are aligned to ticks by (datetime_ns, occurrence number): duplicate stamps exist in main_l5.
+A tick without a prediction gets NaN probabilities, which ``signal_from_proba`` turns into flat (or,
+with ``hold``, the previous target within the same day and segment). The backtest flattens at each roll and, by
+default, at each day end (``BacktestConfig``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ghtrader.market.contracts import ContractBook
+from ghtrader.schema import to_pandas
+from ghtrader.store.lake import ParquetLake
+
+TICK_COLUMNS = ("datetime_ns", "trading_day", "bid_price1", "ask_price1", "underlying_contract", "segment_id")
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    """Probabilities -> target lots: long when ``p_up - p_down > threshold``, short below ``-threshold``."""
+
+    threshold: float = 0.5
+    max_pos: int = 1
+    hold: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_ticks(lake: ParquetLake, symbol: str, days: Sequence[dt.date]) -> pd.DataFrame:
+    """main_l5 rows of ``days`` (only the columns the backtest needs), in time order."""
+    frames = [to_pandas(lake.read_day("main_l5", symbol, d, columns=list(TICK_COLUMNS))) for d in sorted(days)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TICK_COLUMNS))
+
+
+def _occ(ns: np.ndarray) -> np.ndarray:
+    return pd.Series(ns).groupby(ns, sort=False).cumcount().to_numpy()
+
+
+def align_proba(ticks: pd.DataFrame, keys_ns: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """Probabilities (n_ticks, 3) for each tick from rows keyed by ``keys_ns``; NaN where none."""
+    left = pd.DataFrame({"datetime_ns": ticks["datetime_ns"].to_numpy(np.int64)})
+    left["_occ"] = _occ(left["datetime_ns"].to_numpy())
+    right = pd.DataFrame({"datetime_ns": np.asarray(keys_ns, dtype=np.int64)})
+    right["_occ"] = _occ(right["datetime_ns"].to_numpy())
+    right[["p0", "p1", "p2"]] = np.asarray(proba, dtype=np.float64)
+    merged = left.merge(right, on=["datetime_ns", "_occ"], how="left", sort=False)
+    return merged[["p0", "p1", "p2"]].to_numpy(np.float64)
+
+
+def one_hot(classes: np.ndarray) -> np.ndarray:
+    """Class ids -> (n, 3) probabilities of 0/1 (NaN rows for class -1), for predictors without proba."""
+    classes = np.asarray(classes, dtype=np.int64)
+    out = np.zeros((len(classes), 3))
+    ok = classes >= 0
+    out[np.flatnonzero(ok), classes[ok]] = 1.0
+    out[~ok] = np.nan
+    return out
+
+
+def backtest_proba(
+    ticks: pd.DataFrame,
+    keys_ns: np.ndarray,
+    proba: np.ndarray,
+    *,
+    book: ContractBook,
+    signal: SignalConfig = SignalConfig(),
+    config: Any = None,
+) -> Any:
+    """Run the tier-1 backtest of the signal from ``proba``; returns ``ghtrader.backtest.BacktestResult``."""
+    from ghtrader.backtest import BacktestConfig, run_backtest, signal_from_proba
+
+    p = align_proba(ticks, keys_ns, proba)
+    target = signal_from_proba(
+        p,
+        threshold=signal.threshold,
+        max_pos=signal.max_pos,
+        hold=signal.hold,
+        groups=ticks.groupby(["trading_day", "segment_id"], sort=False).ngroup().to_numpy(),
+    )
+    return run_backtest(ticks, target, book=book, config=config or BacktestConfig())
+
+
+def backtest_config_dict(config: Any = None) -> dict[str, Any]:
+    from ghtrader.backtest import BacktestConfig
+
+    return dict((config or BacktestConfig()).as_dict())

@@ -1,0 +1,110 @@
+"""Where runs land and what each run directory holds.
+
+``runs_dir/models/<symbol>/<model>/h<horizon>/<run_id>/``: the model artifact (model file + ``meta.json``),
+``predictions.parquet`` (out-of-sample walk-forward predictions of every test row), ``metrics.json``
+(deterministic: rerunning on the same data and config gives identical bytes) and ``timing.json``
+(latency and fit times: machine-dependent, so kept out of ``metrics.json``).
+
+``run_id`` is a hash of (model, params, eval config, symbol, data hash): the same data and config land
+in the same directory, which is simply overwritten with identical content.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ghtrader.evaluation.data import EvalData, stable_hash
+from ghtrader.evaluation.walkforward import EvalConfig, ModelEval, PredictorEval
+from ghtrader.models.base import code_commit, save_artifact
+from ghtrader.store.files import atomic_write, encode_parquet
+from ghtrader.store.manifest import encode_json
+
+PREDICTIONS = "predictions.parquet"
+METRICS = "metrics.json"
+TIMING = "timing.json"
+
+
+def safe_symbol(symbol: str) -> str:
+    if not symbol or "/" in symbol or symbol.startswith("."):
+        raise ValueError(f"invalid symbol {symbol!r} for a runs path")
+    return symbol
+
+
+def run_id_for(name: str, params: dict[str, Any], config: EvalConfig, data_hash: str, symbol: str) -> str:
+    return stable_hash({"model": name, "params": params, "config": config.to_dict(), "data": data_hash,
+                        "symbol": symbol}, 12)
+
+
+def model_run_dir(runs_dir: Path, symbol: str, name: str, horizon: int, run_id: str) -> Path:
+    return Path(runs_dir) / "models" / safe_symbol(symbol) / name / f"h{horizon}" / run_id
+
+
+def scalar_metrics(scores: PredictorEval) -> dict[str, Any]:
+    """Mean/std over splits plus pooled accuracy / macro-F1 / log loss / ECE (the headline numbers)."""
+    pooled = {f"{k}_pooled": scores.pooled.get(k) for k in ("accuracy", "macro_f1", "log_loss", "ece")}
+    return {**scores.summary, **pooled}
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, encode_json(obj), durable=False)
+
+
+def write_model_run(
+    runs_dir: Path,
+    data: EvalData,
+    config: EvalConfig,
+    ev: ModelEval,
+    baselines: dict[str, PredictorEval],
+    *,
+    created_from: dict[str, Any],
+) -> Path:
+    """Write the artifact, predictions, metrics and timing of one evaluated model; return its directory."""
+    run_id = run_id_for(ev.name, ev.params, config, data.data_hash, data.symbol)
+    out = model_run_dir(runs_dir, data.symbol, ev.name, data.horizon, run_id)
+    out.mkdir(parents=True, exist_ok=True)
+    metrics = {
+        "model": ev.name,
+        "run_id": run_id,
+        "symbol": data.symbol,
+        "horizon": data.horizon,
+        "summary": scalar_metrics(ev.scores),
+        "per_split": ev.scores.per_split,
+        "pooled": ev.scores.pooled,
+        "baselines": {k: {"available": b.available, "reason": b.reason, "summary": scalar_metrics(b)}
+                      for k, b in baselines.items()},
+    }
+    table = pa.Table.from_pandas(ev.predictions, preserve_index=False)
+    atomic_write(out / PREDICTIONS, encode_parquet(table), durable=False)
+    write_json(out / METRICS, metrics)
+    write_json(out / TIMING, {"latency_us_per_row": ev.latency_us_per_row, "fit_seconds": ev.fit_seconds})
+    meta = {
+        "run_id": run_id,
+        "symbol": data.symbol,
+        "horizon": data.horizon,
+        "feature_names": list(data.xy.feature_names),
+        "config": config.to_dict(),
+        "code_commit": code_commit(),
+        "data": data.provenance,
+        "metrics": metrics["summary"],
+        "latency_us_per_row": ev.latency_us_per_row,
+        "created_from": created_from,
+    }
+    save_artifact(out, ev.final_model, meta)
+    return out
+
+
+def read_run(run_dir: Path) -> dict[str, Any]:
+    """``metrics.json`` of a model run or an evaluation (``FileNotFoundError`` when absent)."""
+    path = Path(run_dir) / METRICS
+    if not path.is_file():
+        raise FileNotFoundError(f"no {METRICS} in {run_dir}")
+    data: dict[str, Any] = json.loads(path.read_bytes())
+    timing = Path(run_dir) / TIMING
+    if timing.is_file():
+        data["timing"] = json.loads(timing.read_bytes())
+    return data

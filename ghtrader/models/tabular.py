@@ -1,0 +1,137 @@
+"""Tabular models on the factor matrix: multinomial logistic regression and LightGBM.
+
+Both wrap a scikit-learn-style estimator and share save/load (``model.joblib``, a pickle whose sha256
+``meta.json`` pins, see ``ghtrader.models.base``). Traps:
+
+- Class imbalance: at h=50 most rows are FLAT, and an unweighted model that maximizes likelihood
+  almost never predicts DOWN/UP, which scores no better than the majority class on macro-F1. The
+  default ``class_weight="balanced"`` trades calibration (log loss/ECE) for recall of the moves; set
+  it to ``None`` for calibrated probabilities.
+- Determinism: LightGBM runs with ``deterministic=True``, ``force_row_wise=True``, a fixed thread
+  count and seed, so a rerun on the same rows gives bit-identical trees.
+- Features carry NaN (e.g. VWAP when nothing traded): LightGBM handles it natively, the logistic
+  pipeline imputes the training median then standardizes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ghtrader.models.base import as_three_columns
+
+MODEL_FILE = "model.joblib"
+
+
+class SklearnModel:
+    """Shared fit/predict/save/load of an estimator built from ``params`` by ``build``."""
+
+    name: ClassVar[str] = ""
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, params: dict[str, Any] | None = None, estimator: Any = None) -> None:
+        unknown = set(params or {}) - set(self.defaults)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown params {sorted(unknown)}; known: {sorted(self.defaults)}")
+        self.params: dict[str, Any] = {**self.defaults, **(params or {})}
+        self.estimator = estimator
+
+    def build(self) -> Any:
+        raise NotImplementedError
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> SklearnModel:
+        y = np.asarray(y, dtype=np.int64)
+        if len(y) == 0 or y.min() < 0 or y.max() > 2:
+            raise ValueError("fit needs labelled rows with classes in {0, 1, 2}")
+        self.estimator = self.build().fit(np.asarray(X), y)
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Probabilities (n, 3) for DOWN/FLAT/UP; a class unseen in training gets probability 0."""
+        if self.estimator is None:
+            raise ValueError(f"{self.name}: model is not fitted")
+        X = np.asarray(X)
+        if len(X) == 0:
+            return np.zeros((0, 3))
+        proba = np.asarray(self.estimator.predict_proba(X), dtype=np.float64)  # float32 in -> float32 out
+        return as_three_columns(proba / proba.sum(axis=1, keepdims=True), self._classes())
+
+    def _classes(self) -> np.ndarray:
+        return np.asarray(self.estimator.classes_)
+
+    def save(self, directory: Path) -> list[str]:
+        import joblib
+
+        joblib.dump(self.estimator, Path(directory) / MODEL_FILE, compress=3)
+        return [MODEL_FILE]
+
+    @classmethod
+    def load(cls, directory: Path, params: dict[str, Any]) -> SklearnModel:
+        """Unpickle ``model.joblib``; call through ``load_artifact`` (it verifies the sha256 first)."""
+        import joblib
+
+        return cls(params, joblib.load(Path(directory) / MODEL_FILE))
+
+
+class LogisticModel(SklearnModel):
+    """Multinomial logistic regression (lbfgs) after median imputation and standardization."""
+
+    name: ClassVar[str] = "logistic"
+    defaults: ClassVar[dict[str, Any]] = {"C": 1.0, "max_iter": 200, "class_weight": "balanced", "tol": 1e-4}
+
+    def build(self) -> Any:
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        p = self.params
+        clf = LogisticRegression(C=p["C"], max_iter=p["max_iter"], class_weight=p["class_weight"], tol=p["tol"])
+        return Pipeline(
+            [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler()), ("clf", clf)]
+        )
+
+
+class LgbmModel(SklearnModel):
+    """LightGBM multiclass gradient-boosted trees, deterministic on a fixed thread count."""
+
+    name: ClassVar[str] = "lgbm"
+    defaults: ClassVar[dict[str, Any]] = {
+        "num_leaves": 127,
+        "learning_rate": 0.1,
+        "n_estimators": 100,
+        "min_child_samples": 50,
+        "class_weight": "balanced",
+        "colsample_bytree": 0.8,
+        "reg_lambda": 1.0,
+        "seed": 7,
+        "num_threads": 2,
+    }
+
+    def build(self) -> Any:
+        from lightgbm import LGBMClassifier
+
+        p = self.params
+        return LGBMClassifier(
+            num_leaves=p["num_leaves"],
+            learning_rate=p["learning_rate"],
+            n_estimators=p["n_estimators"],
+            min_child_samples=p["min_child_samples"],
+            class_weight=p["class_weight"],
+            colsample_bytree=p["colsample_bytree"],
+            reg_lambda=p["reg_lambda"],
+            random_state=p["seed"],
+            n_jobs=p["num_threads"],
+            deterministic=True,
+            force_row_wise=True,
+            verbose=-1,
+        )
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        import warnings
+
+        with warnings.catch_warnings():  # fitted on an ndarray: "X does not have valid feature names"
+            warnings.simplefilter("ignore", UserWarning)
+            return super().predict_proba(X)

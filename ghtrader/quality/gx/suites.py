@@ -1,0 +1,199 @@
+"""Great Expectations suites for raw ticks, main_l5, features and labels (SPEC §4.6).
+
+A suite is static per dataset (and per feature/label config); everything partition-specific (the
+expected symbol and trading day, sessions from the contract spec, the roll schedule, warm-up rows)
+is computed in pandas first into ``gx_*`` helper columns that a named expectation then checks, so
+every rule appears as one expectation in the GX result and in Data Docs. Every expectation carries
+``meta={"rule": ...}``: the stable name the readable summary reports.
+
+Traps: GX column-map expectations skip nulls, which is exactly "ask1 >= bid1 when both present"
+and "non-negative when present"; ``ExpectColumnValuesToBeIncreasing(strictly=False)`` is the
+non-decreasing check and relies on rows being in stored (time) order. GX is imported lazily.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ghtrader.schema import DEPTH_VOLUME_COLUMNS, PRICE_COLUMNS
+
+if TYPE_CHECKING:
+    from great_expectations import ExpectationSuite
+
+TICK_HELPERS = ("gx_symbol_ok", "gx_trading_day_ok", "gx_in_session")
+MAIN_L5_HELPERS = (*TICK_HELPERS, "gx_underlying_ok", "gx_segment_ok")
+FEATURE_HELPERS = ("gx_symbol_ok", "gx_trading_day_ok", "gx_finite")
+LABEL_HELPERS = ("gx_symbol_ok", "gx_trading_day_ok")
+COVERAGE_COLUMNS = ("symbol", "trading_day", "status", "is_trading_day")
+PRESENT = ("committed", "no_data")
+NON_NEGATIVE = [*PRICE_COLUMNS, *DEPTH_VOLUME_COLUMNS, "volume", "amount", "open_interest"]
+REQUIRED = ("symbol", "datetime_ns", "trading_day", "last_price", "volume", "amount", "open_interest")
+
+
+@dataclass(frozen=True)
+class QualityParams:
+    """Tolerances of the readiness suites (all bounds are inclusive).
+
+    Defaults fit the sim and real cu data: at a 10-tick horizon about 99% of labels are FLAT, so the
+    class-share bounds are loose; ``f_vwap_mid_ticks``/``f_oi_vol_ratio`` are undefined (NaN) on
+    every snapshot without a trade, so their NaN bound is raised.
+    """
+
+    dup_ts_max_rate: float = 0.001
+    class_min_share: float = 0.001
+    class_max_share: float = 0.999
+    class_bounds: tuple[tuple[int, float, float], ...] = ()  # (horizon, min, max) overrides
+    feature_max_nan: float = 0.05
+    feature_nan_overrides: tuple[tuple[str, float], ...] = (
+        ("f_vwap_mid_ticks", 0.9),
+        ("f_oi_vol_ratio", 0.9),
+    )
+    warmup_rows: int = 256  # rows at the start of each feature partition exempt from the NaN bound
+    min_coverage: float = 1.0  # share of expected trading days that must be committed or no-data
+
+    def class_range(self, horizon: int) -> tuple[float, float]:
+        for h, lo, hi in self.class_bounds:
+            if h == horizon:
+                return lo, hi
+        return self.class_min_share, self.class_max_share
+
+    def max_nan(self, column: str) -> float:
+        return dict(self.feature_nan_overrides).get(column, self.feature_max_nan)
+
+
+def _e(kind: str, rule: str, **kwargs: Any) -> Any:
+    import great_expectations as gx
+
+    cls = getattr(gx.expectations, kind)
+    return cls(meta={"rule": rule}, **kwargs)
+
+
+def _is_true(column: str, rule: str, mostly: float = 1.0) -> Any:
+    return _e("ExpectColumnValuesToBeInSet", rule, column=column, value_set=[True], mostly=mostly)
+
+
+def _suite(name: str, expectations: Sequence[Any]) -> ExpectationSuite:
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=name, expectations=list(expectations))
+
+
+def _time_rules(params: QualityParams) -> list[Any]:
+    return [
+        _e("ExpectColumnValuesToBeIncreasing", "non_decreasing_time", column="datetime_ns", strictly=False),
+        _e(
+            "ExpectColumnProportionOfUniqueValuesToBeBetween",
+            "duplicate_timestamp_rate",
+            column="datetime_ns",
+            min_value=1.0 - params.dup_ts_max_rate,
+        ),
+        _is_true("gx_symbol_ok", "symbol_matches_partition"),
+        _is_true("gx_trading_day_ok", "trading_day_matches_partition"),
+    ]
+
+
+def tick_suite(columns: Sequence[str], params: QualityParams, *, name: str = "ticks") -> ExpectationSuite:
+    """Raw ticks (``columns`` = TICK_COLUMNS) or main_l5 (MAIN_L5_COLUMNS, ``name="main_l5"``)."""
+    helpers = MAIN_L5_HELPERS if name == "main_l5" else TICK_HELPERS
+    exps = [_e("ExpectTableColumnsToMatchOrderedList", "schema", column_list=[*columns, *helpers])]
+    exps += [_e("ExpectColumnValuesToNotBeNull", f"not_null: {c}", column=c) for c in REQUIRED]
+    exps += _time_rules(params)
+    exps.append(
+        _e(
+            "ExpectColumnPairValuesAToBeGreaterThanB",
+            "ask1_ge_bid1",
+            column_A="ask_price1",
+            column_B="bid_price1",
+            or_equal=True,
+            ignore_row_if="either_value_is_missing",
+        )
+    )
+    exps += [
+        _e("ExpectColumnValuesToBeBetween", f"non_negative: {c}", column=c, min_value=0) for c in NON_NEGATIVE
+    ]
+    exps.append(
+        _e(
+            "ExpectColumnValuesToBeIncreasing",
+            "cumulative_volume_non_decreasing",
+            column="volume",
+            strictly=False,
+        )
+    )
+    exps.append(_is_true("gx_in_session", "inside_sessions"))
+    if name == "main_l5":
+        exps.append(_is_true("gx_underlying_ok", "underlying_matches_schedule"))
+        exps.append(_is_true("gx_segment_ok", "segment_matches_schedule"))
+        exps.append(_e("ExpectColumnValuesToNotBeNull", "not_null: schedule_hash", column="schedule_hash"))
+    return _suite(name, exps)
+
+
+def feature_suite(columns: Sequence[str], params: QualityParams) -> ExpectationSuite:
+    """Features: ``columns`` as recorded in ``_build.json``, time rules, no infinities."""
+    exps = [_e("ExpectTableColumnsToMatchOrderedList", "schema", column_list=[*columns, *FEATURE_HELPERS])]
+    exps += _time_rules(params)
+    exps.append(_is_true("gx_finite", "features_finite"))
+    return _suite("features", exps)
+
+
+def feature_nan_suite(columns: Sequence[str], params: QualityParams) -> ExpectationSuite:
+    """NaN-rate bound per ``f_*`` column, validated on the rows after warm-up only.
+
+    A separate batch rather than a GX ``row_condition``: filtering per expectation is ~6x slower.
+    """
+    exps = [
+        _e("ExpectColumnValuesToNotBeNull", f"nan_rate: {c}", column=c, mostly=1.0 - params.max_nan(c))
+        for c in columns
+        if c.startswith("f_")
+    ]
+    return _suite("features_nan", exps)
+
+
+def label_suite(columns: Sequence[str], horizons: Sequence[int], params: QualityParams) -> ExpectationSuite:
+    """Labels: classes in {0,1,2} and every class share within bounds, per horizon."""
+    from ghtrader.labels.core import CLASS_NAMES
+
+    helpers = [*LABEL_HELPERS, *share_columns(horizons)]
+    exps = [_e("ExpectTableColumnsToMatchOrderedList", "schema", column_list=[*columns, *helpers])]
+    exps += _time_rules(params)
+    for h in horizons:
+        exps.append(
+            _e("ExpectColumnValuesToBeInSet", f"classes: y_{h}", column=f"y_{h}", value_set=[0, 1, 2])
+        )
+        lo, hi = params.class_range(h)
+        for name in CLASS_NAMES:
+            exps.append(
+                _e(
+                    "ExpectColumnMeanToBeBetween",
+                    f"class_share: y_{h} {name}",
+                    column=f"gx_share_y_{h}_{name}",
+                    min_value=lo,
+                    max_value=hi,
+                )
+            )
+    return _suite("labels", exps)
+
+
+def coverage_suite(params: QualityParams) -> ExpectationSuite:
+    """Expected trading days: each is committed or marked no-data; no partition on a non-trading day."""
+    return _suite(
+        "coverage",
+        [
+            _e("ExpectTableColumnsToMatchOrderedList", "schema", column_list=list(COVERAGE_COLUMNS)),
+            _e(
+                "ExpectColumnValuesToBeInSet",
+                "trading_day_coverage",
+                column="status",
+                value_set=list(PRESENT),
+                mostly=params.min_coverage,
+            ),
+            _is_true("is_trading_day", "partition_on_trading_day"),
+        ],
+    )
+
+
+def share_columns(horizons: Sequence[int]) -> list[str]:
+    from ghtrader.labels.core import CLASS_NAMES
+
+    return [f"gx_share_y_{h}_{name}" for h in horizons for name in CLASS_NAMES]

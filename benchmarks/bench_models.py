@@ -48,7 +48,9 @@ def main() -> None:
     t_bench = time.perf_counter() - t1
     metrics = json.loads((result.report_dir / "metrics.json").read_text())
     timing = json.loads((result.report_dir / "timing.json").read_text())
-    print(f"{'predictor':<10} {'kind':<10} {'acc':>7} {'macroF1':>8} {'±':>6} {'logloss':>8} {'ECE':>6} {'µs/row':>7}")
+    print(
+        f"{'predictor':<10} {'kind':<10} {'acc':>7} {'macroF1':>8} {'±':>6} {'logloss':>8} {'ECE':>6} {'µs/row':>7}"
+    )
     for r in result.table:
         f = lambda v, d=4: "—" if v is None else f"{v:.{d}f}"  # noqa: E731
         print(
@@ -59,15 +61,20 @@ def main() -> None:
     print(f"{'strategy':<10} {'net_pnl':>12} {'fees':>10} {'sharpe':>8} {'max_dd':>10} {'trades':>7}")
     for name, m in result.backtests.items():
         sharpe = "—" if m["sharpe"] is None else f"{m['sharpe']:.2f}"
-        print(f"{name:<10} {m['net_pnl']:>12.0f} {m['fees']:>10.0f} {sharpe:>8} {m['max_drawdown']:>10.0f} "
-              f"{m['trade_count']:>7}")
+        print(
+            f"{name:<10} {m['net_pnl']:>12.0f} {m['fees']:>10.0f} {sharpe:>8} {m['max_drawdown']:>10.0f} "
+            f"{m['trade_count']:>7}"
+        )
     print(f"lake build {t_lake:.1f} s, benchmark {t_bench:.1f} s; report: {result.report_path}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
         json.dumps(
             {
                 "range": [START.isoformat(), END.isoformat()],
-                "machine": {"python": platform.python_version(), "cpu": platform.processor() or platform.machine()},
+                "machine": {
+                    "python": platform.python_version(),
+                    "cpu": platform.processor() or platform.machine(),
+                },
                 "lake_build_s": t_lake,
                 "benchmark_s": t_bench,
                 "stages_s": stamps,

@@ -11,6 +11,7 @@ from ghtrader.cli.contracts import contracts
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
+from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
 from ghtrader.cli.schedule import main_l5, main_schedule
 
@@ -26,6 +27,9 @@ app.command("coverage")(coverage)
 app.command("main-schedule")(main_schedule)
 app.command("main-l5")(main_l5)
 app.command("build")(build)
+app.command("train")(train)
+app.command("benchmark")(benchmark)
+app.command("compare")(compare)
 app.command("contracts")(contracts)
 app.command("backtest")(backtest)
 app.command("promote")(promote)

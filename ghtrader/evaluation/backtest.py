@@ -25,9 +25,14 @@ TICK_COLUMNS = ("datetime_ns", "trading_day", "bid_price1", "ask_price1", "under
 
 @dataclass(frozen=True)
 class SignalConfig:
-    """Probabilities -> target lots: long when ``p_up - p_down > threshold``, short below ``-threshold``."""
+    """Probabilities -> target lots: long when ``p_up - p_down > threshold``, short below ``-threshold``.
 
-    threshold: float = 0.5
+    The default 0.8 acts only on confident signals: a 50-tick move that clears the FLAT band is ~1.5
+    ticks, barely more than the 1-tick spread plus fees paid per round trip (set after looking at sim
+    backtests, so treat backtest PnL at this threshold as in-sample with respect to it).
+    """
+
+    threshold: float = 0.8
     max_pos: int = 1
     hold: bool = True
 
@@ -37,7 +42,9 @@ class SignalConfig:
 
 def load_ticks(lake: ParquetLake, symbol: str, days: Sequence[dt.date]) -> pd.DataFrame:
     """main_l5 rows of ``days`` (only the columns the backtest needs), in time order."""
-    frames = [to_pandas(lake.read_day("main_l5", symbol, d, columns=list(TICK_COLUMNS))) for d in sorted(days)]
+    frames = [
+        to_pandas(lake.read_day("main_l5", symbol, d, columns=list(TICK_COLUMNS))) for d in sorted(days)
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TICK_COLUMNS))
 
 

@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from ghtrader.evaluation.backtest import SignalConfig, backtest_config_dict, backtest_proba, load_ticks, one_hot
+from ghtrader.evaluation.backtest import (
+    SignalConfig,
+    backtest_config_dict,
+    backtest_proba,
+    load_ticks,
+    one_hot,
+)
 from ghtrader.evaluation.data import EvalData, load_eval_data, stable_hash
 from ghtrader.evaluation.oracle import oracle_classes
 from ghtrader.evaluation.runs import (
@@ -37,6 +43,7 @@ from ghtrader.evaluation.walkforward import (
     make_splits,
 )
 from ghtrader.market.contracts import ContractBook
+from ghtrader.models.registry import make_model
 from ghtrader.store.lake import ParquetLake
 
 Progress = Callable[[str], None]
@@ -49,6 +56,7 @@ class TrainResult:
     scores: PredictorEval
     baselines: dict[str, PredictorEval]
     latency_us_per_row: float
+    backtest: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -64,28 +72,99 @@ class BenchmarkResult:
         return self.report_dir / "report.html"
 
 
+@dataclass(frozen=True)
+class _Session:
+    """What every model of one evaluation shares: rows, splits, baselines, oracle and test ticks."""
+
+    data: EvalData
+    splits: list[Any]
+    baselines: dict[str, PredictorEval]
+    oracle: np.ndarray | None
+    ticks: Any
+    keys_ns: np.ndarray
+    settings: dict[str, Any]
+
+
 def _setup(
-    lake_root: Path, symbol: str, config: EvalConfig, book: ContractBook, days: Iterable[dt.date] | None
-) -> tuple[EvalData, list[Any], dict[str, PredictorEval], np.ndarray | None]:
+    lake_root: Path,
+    symbol: str,
+    config: EvalConfig,
+    book: ContractBook,
+    days: Iterable[dt.date] | None,
+    signal: SignalConfig,
+    backtest_config: Any,
+) -> _Session:
+    lake = ParquetLake(lake_root)
     data = load_eval_data(lake_root, symbol, horizon=config.horizon, days=days)
     splits = make_splits(data.xy.days, config)
     rows, _ = holdout_layout(data, splits)
     k = config.oracle_k if config.oracle_k is not None else float(data.provenance["labels"]["config"]["k"])
-    oracle, reason = oracle_classes(ParquetLake(lake_root), symbol, data.xy.meta.iloc[rows], k=k, book=book)
-    return data, splits, evaluate_baselines(data, splits, config, oracle, reason), oracle
+    oracle, reason = oracle_classes(lake, symbol, data.xy.meta.iloc[rows], k=k, book=book)
+    baselines = evaluate_baselines(data, splits, config, oracle, reason)
+    ticks = load_ticks(lake, symbol, [d for s in splits for d in s.test_days])
+    keys_ns = data.xy.meta["datetime_ns"].to_numpy(np.int64)[rows]
+    settings = {"signal": signal.to_dict(), "backtest": backtest_config_dict(backtest_config)}
+    return _Session(data, splits, baselines, oracle, ticks, keys_ns, settings)
+
+
+def _run_model(
+    ses: _Session,
+    name: str,
+    params: dict[str, Any] | None,
+    *,
+    config: EvalConfig,
+    runs_dir: Path,
+    book: ContractBook,
+    signal: SignalConfig,
+    backtest_config: Any,
+    created_from: dict[str, Any],
+) -> tuple[ModelEval, Path, Any]:
+    """Walk-forward one model, backtest its test predictions, write its run directory."""
+    ev = evaluate_model(name, ses.data, ses.splits, config, params)
+    proba = ev.predictions[["p_down", "p_flat", "p_up"]].to_numpy()
+    bt = backtest_proba(ses.ticks, ses.keys_ns, proba, book=book, signal=signal, config=backtest_config)
+    run_dir = write_model_run(
+        runs_dir,
+        ses.data,
+        config,
+        ev,
+        ses.baselines,
+        backtest=bt.metrics,
+        settings=ses.settings,
+        created_from=created_from,
+    )
+    return ev, run_dir, bt
 
 
 def train(
-    lake_root: Path, symbol: str, model: str, *, runs_dir: Path, book: ContractBook,
-    config: EvalConfig = EvalConfig(), params: dict[str, Any] | None = None,
+    lake_root: Path,
+    symbol: str,
+    model: str,
+    *,
+    runs_dir: Path,
+    book: ContractBook,
+    config: EvalConfig = EvalConfig(),
+    params: dict[str, Any] | None = None,
     days: Iterable[dt.date] | None = None,
+    signal: SignalConfig = SignalConfig(),
+    backtest_config: Any = None,
 ) -> TrainResult:
-    """Walk-forward evaluate ``model``, fit it on all days, and write its run directory."""
-    data, splits, baselines, _ = _setup(lake_root, symbol, config, book, days)
-    ev = evaluate_model(model, data, splits, config, params)
-    created = {"command": "train", "model": model, "symbol": symbol, "lake": "lake_v2"}
-    run_dir = write_model_run(runs_dir, data, config, ev, baselines, created_from=created)
-    return TrainResult(run_dir, ev.scores, baselines, ev.latency_us_per_row)
+    """Walk-forward evaluate and backtest ``model``, fit it on all days, and write its run directory."""
+    make_model(model, params)  # unknown names / params fail before any data is read
+    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config)
+    created = {"command": "train", "model": model, "symbol": symbol}
+    ev, run_dir, bt = _run_model(
+        ses,
+        model,
+        params,
+        config=config,
+        runs_dir=runs_dir,
+        book=book,
+        signal=signal,
+        backtest_config=backtest_config,
+        created_from=created,
+    )
+    return TrainResult(run_dir, ev.scores, ses.baselines, ev.latency_us_per_row, bt.metrics)
 
 
 def _row(name: str, kind: str, scores: PredictorEval, latency: float | None = None) -> dict[str, Any]:
@@ -115,34 +194,35 @@ def benchmark(
 
     say = progress or (lambda _msg: None)
     params = params or {}
+    for name in models:
+        make_model(name, params.get(name))  # unknown names / params fail before any data is read
     say("loading data")
-    data, splits, baselines, oracle = _setup(lake_root, symbol, config, book, days)
-    rows, _ = holdout_layout(data, splits)
-    keys_ns = data.xy.meta["datetime_ns"].to_numpy(np.int64)[rows]
-    ticks = load_ticks(ParquetLake(lake_root), symbol, [d for s in splits for d in s.test_days])
+    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config)
+    data, splits, baselines = ses.data, ses.splits, ses.baselines
     evals: dict[str, ModelEval] = {}
     run_dirs: dict[str, Path] = {}
     backtests: dict[str, Any] = {}
+    created = {"command": "benchmark", "models": list(models), "symbol": symbol}
     for name in models:
         say(f"walk-forward {name}")
-        ev = evaluate_model(name, data, splits, config, params.get(name))
-        created = {"command": "benchmark", "models": list(models), "symbol": symbol}
-        run_dirs[name] = write_model_run(runs_dir, data, config, ev, baselines, created_from=created)
-        evals[name] = ev
-        say(f"backtest {name}")
-        proba = ev.predictions[["p_down", "p_flat", "p_up"]].to_numpy()
-        backtests[name] = backtest_proba(ticks, keys_ns, proba, book=book, signal=signal, config=backtest_config)
-    if oracle is not None:
-        backtests["oracle"] = backtest_proba(ticks, keys_ns, one_hot(oracle), book=book, signal=signal,
-                                             config=backtest_config)
+        evals[name], run_dirs[name], backtests[name] = _run_model(
+            ses,
+            name,
+            params.get(name),
+            config=config,
+            runs_dir=runs_dir,
+            book=book,
+            signal=signal,
+            backtest_config=backtest_config,
+            created_from=created,
+        )
+    if ses.oracle is not None:
+        backtests["oracle"] = backtest_proba(
+            ses.ticks, ses.keys_ns, one_hot(ses.oracle), book=book, signal=signal, config=backtest_config
+        )
     table = [_row(n, "model", e.scores, e.latency_us_per_row) for n, e in evals.items()]
     table += [_row(n, "baseline" if n == "majority" else "reference", b) for n, b in baselines.items()]
-    settings = {
-        "models": {n: e.params for n, e in evals.items()},
-        "config": config.to_dict(),
-        "signal": signal.to_dict(),
-        "backtest": backtest_config_dict(backtest_config),
-    }
+    settings = {"models": {n: e.params for n, e in evals.items()}, "config": config.to_dict(), **ses.settings}
     eval_id = stable_hash({**settings, "data": data.data_hash, "symbol": symbol}, 12)
     report_dir = Path(runs_dir) / "reports" / safe_symbol(symbol) / eval_id
     bt_metrics = {n: r.metrics for n, r in backtests.items()}
@@ -152,21 +232,31 @@ def benchmark(
         "horizon": data.horizon,
         **settings,
         "splits": [
-            {"train": [d.isoformat() for d in s.train_days], "purge": [d.isoformat() for d in s.purge_days],
-             "test": [d.isoformat() for d in s.test_days]}
+            {
+                "train": [d.isoformat() for d in s.train_days],
+                "purge": [d.isoformat() for d in s.purge_days],
+                "test": [d.isoformat() for d in s.test_days],
+            }
             for s in splits
         ],
         "table": [{k: v for k, v in r.items() if k != "latency_us_per_row"} for r in table],
-        "scores": {n: {**scalar_metrics(e.scores), "per_split": e.scores.per_split, "pooled": e.scores.pooled}
-                   for n, e in evals.items()},
+        "scores": {
+            n: {**scalar_metrics(e.scores), "per_split": e.scores.per_split, "pooled": e.scores.pooled}
+            for n, e in evals.items()
+        },
         "baselines": {n: b.to_dict() for n, b in baselines.items()},
         "backtests": bt_metrics,
         "runs": {n: str(p.relative_to(runs_dir)) for n, p in run_dirs.items()},
         "data": data.provenance,
     }
     write_json(report_dir / "metrics.json", metrics)
-    write_json(report_dir / "timing.json", {n: {"latency_us_per_row": e.latency_us_per_row,
-                                                  "fit_seconds": e.fit_seconds} for n, e in evals.items()})
+    write_json(
+        report_dir / "timing.json",
+        {
+            n: {"latency_us_per_row": e.latency_us_per_row, "fit_seconds": e.fit_seconds}
+            for n, e in evals.items()
+        },
+    )
     say("report")
     write_report(report_dir / "report.html", metrics, table, {n: r.equity for n, r in backtests.items()})
     return BenchmarkResult(eval_id, report_dir, table, run_dirs, bt_metrics)
@@ -186,9 +276,15 @@ def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
         row.update({k: m["summary"].get(k) for k in TABLE_KEYS})
         if "timing" in m:
             row["latency_us_per_row"] = m["timing"].get("latency_us_per_row")
-        out.append(row)
+        bt = m.get("backtest") or {}
+        out.append(row | {"net_pnl": bt.get("net_pnl"), "sharpe": bt.get("sharpe")})
         for bname, b in m.get("baselines", {}).items():
-            base = {"run": str(d), "name": bname, "kind": "baseline" if bname == "majority" else "reference",
-                    "available": b["available"], "reason": b["reason"]}
-            out.append(base | {k: b["summary"].get(k) for k in TABLE_KEYS})
+            base = {
+                "run": str(d),
+                "name": bname,
+                "kind": "baseline" if bname == "majority" else "reference",
+                "available": b["available"],
+                "reason": b["reason"],
+            }
+            out.append(base | {k: b.get(k) for k in TABLE_KEYS})
     return out

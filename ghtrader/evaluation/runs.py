@@ -34,9 +34,12 @@ def safe_symbol(symbol: str) -> str:
     return symbol
 
 
-def run_id_for(name: str, params: dict[str, Any], config: EvalConfig, data_hash: str, symbol: str) -> str:
-    return stable_hash({"model": name, "params": params, "config": config.to_dict(), "data": data_hash,
-                        "symbol": symbol}, 12)
+def run_id_for(
+    name: str, params: dict[str, Any], config: EvalConfig, data_hash: str, symbol: str, extra: dict[str, Any]
+) -> str:
+    """Hash of everything that determines a run's metrics (``extra``: signal and backtest settings)."""
+    key = {"model": name, "params": params, "config": config.to_dict(), "data": data_hash, "symbol": symbol}
+    return stable_hash({**key, **extra}, 12)
 
 
 def model_run_dir(runs_dir: Path, symbol: str, name: str, horizon: int, run_id: str) -> Path:
@@ -61,12 +64,21 @@ def write_model_run(
     ev: ModelEval,
     baselines: dict[str, PredictorEval],
     *,
+    backtest: dict[str, Any] | None,
+    settings: dict[str, Any],
     created_from: dict[str, Any],
 ) -> Path:
-    """Write the artifact, predictions, metrics and timing of one evaluated model; return its directory."""
-    run_id = run_id_for(ev.name, ev.params, config, data.data_hash, data.symbol)
+    """Write the artifact, predictions, metrics and timing of one evaluated model; return its directory.
+
+    ``meta.json`` carries what promotion gates read: ``metrics.walk_forward`` (mean/std over splits and
+    pooled), ``metrics.backtest``, ``metrics.latency_us_per_row`` and ``baselines.<name>``.
+    """
+    run_id = run_id_for(ev.name, ev.params, config, data.data_hash, data.symbol, settings)
     out = model_run_dir(runs_dir, data.symbol, ev.name, data.horizon, run_id)
     out.mkdir(parents=True, exist_ok=True)
+    base = {
+        k: {"available": b.available, "reason": b.reason, **scalar_metrics(b)} for k, b in baselines.items()
+    }
     metrics = {
         "model": ev.name,
         "run_id": run_id,
@@ -75,8 +87,8 @@ def write_model_run(
         "summary": scalar_metrics(ev.scores),
         "per_split": ev.scores.per_split,
         "pooled": ev.scores.pooled,
-        "baselines": {k: {"available": b.available, "reason": b.reason, "summary": scalar_metrics(b)}
-                      for k, b in baselines.items()},
+        "backtest": backtest,
+        "baselines": base,
     }
     table = pa.Table.from_pandas(ev.predictions, preserve_index=False)
     atomic_write(out / PREDICTIONS, encode_parquet(table), durable=False)
@@ -88,10 +100,15 @@ def write_model_run(
         "horizon": data.horizon,
         "feature_names": list(data.xy.feature_names),
         "config": config.to_dict(),
+        **settings,
         "code_commit": code_commit(),
         "data": data.provenance,
-        "metrics": metrics["summary"],
-        "latency_us_per_row": ev.latency_us_per_row,
+        "metrics": {
+            "walk_forward": metrics["summary"],
+            "backtest": backtest,
+            "latency_us_per_row": ev.latency_us_per_row,
+        },
+        "baselines": base,
         "created_from": created_from,
     }
     save_artifact(out, ev.final_model, meta)

@@ -98,8 +98,13 @@ def train_rows(data: EvalData, days: Sequence[dt.date], stride: int) -> np.ndarr
 
 
 def _score(
-    name: str, y: np.ndarray, split_of: np.ndarray, n_splits: int, config: EvalConfig,
-    proba: np.ndarray | None = None, pred: np.ndarray | None = None,
+    name: str,
+    y: np.ndarray,
+    split_of: np.ndarray,
+    n_splits: int,
+    config: EvalConfig,
+    proba: np.ndarray | None = None,
+    pred: np.ndarray | None = None,
 ) -> PredictorEval:
     """Score labelled rows per split and pooled (``proba`` or ``pred``, aligned with ``y``)."""
     keep = y >= 0
@@ -107,12 +112,20 @@ def _score(
     for s in range(n_splits):
         m = keep & (split_of == s)
         per_split.append(
-            {"split": s, **classification_metrics(
-                y[m], None if proba is None else proba[m], pred=None if pred is None else pred[m],
-                n_bins=config.ece_bins)}
+            {
+                "split": s,
+                **classification_metrics(
+                    y[m],
+                    None if proba is None else proba[m],
+                    pred=None if pred is None else pred[m],
+                    n_bins=config.ece_bins,
+                ),
+            }
         )
     pooled = classification_metrics(
-        y[keep], None if proba is None else proba[keep], pred=None if pred is None else pred[keep],
+        y[keep],
+        None if proba is None else proba[keep],
+        pred=None if pred is None else pred[keep],
         n_bins=config.ece_bins,
     )
     return PredictorEval(name, per_split, summarize(per_split), pooled)
@@ -138,7 +151,11 @@ def latency_us(model: Any, X: np.ndarray, repeats: int = 3) -> float:
 
 
 def evaluate_model(
-    name: str, data: EvalData, splits: Sequence[Split], config: EvalConfig, params: dict[str, Any] | None = None
+    name: str,
+    data: EvalData,
+    splits: Sequence[Split],
+    config: EvalConfig,
+    params: dict[str, Any] | None = None,
 ) -> ModelEval:
     """Walk-forward ``name`` over ``splits``, then fit once more on every day (the artifact's model)."""
     X, y = data.xy.X, data.xy.y
@@ -159,14 +176,18 @@ def evaluate_model(
     lat = latency_us(model, X[test_idx[: config.latency_rows]])
     scores = _score(name, y[test_idx], split_of, len(splits), config, proba=proba)
     final = make_model(name, params).fit(*_xy(data, train_rows(data, data.xy.days, config.train_stride)))
-    return ModelEval(name, final.params, scores, predictions_frame(data, test_idx, split_of, proba), lat, fit_s, final)
+    return ModelEval(
+        name, final.params, scores, predictions_frame(data, test_idx, split_of, proba), lat, fit_s, final
+    )
 
 
 def _xy(data: EvalData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return data.xy.X[rows], data.xy.y[rows]
 
 
-def predictions_frame(data: EvalData, rows: np.ndarray, split_of: np.ndarray, proba: np.ndarray) -> pd.DataFrame:
+def predictions_frame(
+    data: EvalData, rows: np.ndarray, split_of: np.ndarray, proba: np.ndarray
+) -> pd.DataFrame:
     """The ``predictions.parquet`` layout: keys, p_down/p_flat/p_up, y (nullable: unlabelled rows), split."""
     meta = data.xy.meta.iloc[rows].reset_index(drop=True)
     y = data.xy.y[rows]
@@ -185,7 +206,11 @@ def predictions_frame(data: EvalData, rows: np.ndarray, split_of: np.ndarray, pr
 
 
 def evaluate_baselines(
-    data: EvalData, splits: Sequence[Split], config: EvalConfig, oracle: np.ndarray | None, oracle_reason: str | None
+    data: EvalData,
+    splits: Sequence[Split],
+    config: EvalConfig,
+    oracle: np.ndarray | None,
+    oracle_reason: str | None,
 ) -> dict[str, PredictorEval]:
     """Majority-class and oracle scores on the test rows; ``oracle`` is a class per test row (-1: missing)."""
     test_idx, split_of = holdout_layout(data, splits)
@@ -202,6 +227,11 @@ def evaluate_baselines(
         pred = np.where(oracle >= 0, oracle, 1)
         ev = _score("oracle", y, split_of, len(splits), config, pred=pred)
         missing = int(np.sum((oracle < 0) & (y >= 0)))
-        out["oracle"] = PredictorEval("oracle", ev.per_split, ev.summary, ev.pooled,
-                                      reason=f"{missing} scored rows without sidecar value (FLAT)" if missing else None)
+        out["oracle"] = PredictorEval(
+            "oracle",
+            ev.per_split,
+            ev.summary,
+            ev.pooled,
+            reason=f"{missing} scored rows without sidecar value (FLAT)" if missing else None,
+        )
     return out

@@ -39,8 +39,12 @@ def _fmt(v: Any, digits: int = 4) -> str:
     return html.escape(str(v))
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], classes: Sequence[str] | None = None) -> str:
-    head = "".join(f'<th class="{"l" if i == 0 else ""}">{html.escape(h)}</th>' for i, h in enumerate(headers))
+def _table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], classes: Sequence[str] | None = None
+) -> str:
+    head = "".join(
+        f'<th class="{"l" if i == 0 else ""}">{html.escape(h)}</th>' for i, h in enumerate(headers)
+    )
     body = []
     for r, row in enumerate(rows):
         cls = f' class="{classes[r]}"' if classes else ""
@@ -54,20 +58,50 @@ def _img(b64: str, alt: str) -> str:
 
 
 def metrics_table(table: Sequence[dict[str, Any]]) -> str:
-    headers = ["predictor", "kind", "accuracy", "± std", "macro-F1", "± std", "log loss", "ECE",
-               "latency µs/row", "note"]
+    headers = [
+        "predictor",
+        "kind",
+        "accuracy",
+        "± std",
+        "macro-F1",
+        "± std",
+        "log loss",
+        "ECE",
+        "latency µs/row",
+        "note",
+    ]
     rows = [
-        [r["name"], r["kind"], r.get("accuracy_mean"), r.get("accuracy_std"), r.get("macro_f1_mean"),
-         r.get("macro_f1_std"), r.get("log_loss_mean"), r.get("ece_mean"), r.get("latency_us_per_row"),
-         r.get("reason") or ("" if r.get("available", True) else "unavailable")]
+        [
+            r["name"],
+            r["kind"],
+            r.get("accuracy_mean"),
+            r.get("accuracy_std"),
+            r.get("macro_f1_mean"),
+            r.get("macro_f1_std"),
+            r.get("log_loss_mean"),
+            r.get("ece_mean"),
+            r.get("latency_us_per_row"),
+            r.get("reason") or ("" if r.get("available", True) else "unavailable"),
+        ]
         for r in table
     ]
     return _table(headers, rows, [r["kind"] for r in table])
 
 
 def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
-    keys = ["net_pnl", "total_pnl", "fees", "sharpe", "max_drawdown", "max_drawdown_pct", "turnover_lots",
-            "trade_count", "round_trips", "win_rate", "avg_holding_ticks"]
+    keys = [
+        "net_pnl",
+        "total_pnl",
+        "fees",
+        "sharpe",
+        "max_drawdown",
+        "max_drawdown_pct",
+        "turnover_lots",
+        "trade_count",
+        "round_trips",
+        "win_rate",
+        "avg_holding_ticks",
+    ]
     keys = [k for k in keys if any(k in m for m in backtests.values())]
     rows = [[name, *[m.get(k) for k in keys]] for name, m in backtests.items()]
     return _table(["strategy", *keys], rows)
@@ -75,8 +109,15 @@ def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
 
 def provenance_html(metrics: dict[str, Any]) -> str:
     data = metrics["data"]
-    splits = [[i, f"{s['train'][0]} … {s['train'][-1]} ({len(s['train'])} d)", ", ".join(s["purge"]),
-               ", ".join(s["test"])] for i, s in enumerate(metrics["splits"])]
+    splits = [
+        [
+            i,
+            f"{s['train'][0]} … {s['train'][-1]} ({len(s['train'])} d)",
+            ", ".join(s["purge"]),
+            ", ".join(s["test"]),
+        ]
+        for i, s in enumerate(metrics["splits"])
+    ]
     hashes = [
         ["data hash", data["data_hash"]],
         ["feature config hash", data["features"]["config_hash"]],
@@ -104,9 +145,12 @@ def write_report(
     """Render the report for one evaluation to ``path`` (atomically); return ``path``."""
     scores = metrics["scores"]
     base = metrics["baselines"]
-    predictors = {**{n: s for n, s in scores.items()},
-                  **{n: {"per_split": b["per_split"], "pooled": b["pooled"]} for n, b in base.items()
-                     if b["available"]}}
+    predictors = {
+        **{n: s for n, s in scores.items()},
+        **{
+            n: {"per_split": b["per_split"], "pooled": b["pooled"]} for n, b in base.items() if b["available"]
+        },
+    }
     per_split = {n: [s.get("macro_f1") for s in p["per_split"]] for n, p in predictors.items()}
     calibration = {n: p["pooled"].get("calibration") for n, p in predictors.items()}
     confusion = {n: p["pooled"]["confusion"] for n, p in predictors.items() if n != "majority"}

@@ -91,8 +91,15 @@ def confusion_png(matrices: dict[str, list[list[int]]]) -> str:
         for i in range(3):
             for j in range(3):
                 color = "white" if rates[i, j] > 0.6 else "black"
-                ax.text(j, i, f"{rates[i, j]:.2f}\n{int(counts[i, j])}", ha="center", va="center",
-                        fontsize=7, color=color)
+                ax.text(
+                    j,
+                    i,
+                    f"{rates[i, j]:.2f}\n{int(counts[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=color,
+                )
         ax.set_xticks(range(3), CLASSES)
         ax.set_yticks(range(3), CLASSES)
         ax.set_xlabel("predicted")
@@ -112,7 +119,9 @@ def per_split_png(per_split: dict[str, list[float | None]], metric: str = "macro
         vals = [np.nan if v is None else v for v in per_split[name]]
         ax.bar(np.arange(len(vals)) + i * width, vals, width, label=name)
     ax.set_xticks(np.arange(n_splits) + 0.4 - width / 2, [f"split {s}" for s in range(n_splits)])
+    top = max((v for vals in per_split.values() for v in vals if v is not None), default=1.0)
+    ax.set_ylim(0, top * 1.2)
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per walk-forward split")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper center", ncol=max(1, len(names)), fontsize=8)
     return _encode(fig)

@@ -64,3 +64,14 @@ def build_sim_lake(
     data_dir.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(wanted))
     return data_dir
+
+
+TEST_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 19))  # 8 trading days, roll cu2504 -> cu2505
+TEST_CONTRACTS = ("SHFE.cu2504", "SHFE.cu2505", "SHFE.cu2506")
+
+
+def shared_test_lake(base_temp: Path) -> Path:
+    """The 8-day cu test lake under pytest's session base temp, built once per test session (~10 s)."""
+    return build_sim_lake(
+        Path(base_temp) / "simlake_cu", start=TEST_RANGE[0], end=TEST_RANGE[1], contracts=TEST_CONTRACTS
+    )

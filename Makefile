@@ -7,12 +7,14 @@ GHTRADER := $(VENV)/bin/ghtrader
 STAMP := $(VENV)/.ghtrader-installed
 DATA_DIR ?= data
 DEMO_START ?= 2025-03-03
-DEMO_END ?= 2025-03-14
+DEMO_END ?= 2025-03-28
 
-.PHONY: setup demo test lint bench clean help
+AIRFLOW_ENV = eval "$$($(PY) -m ghtrader.pipeline.airflow_env)"
+
+.PHONY: setup demo test lint bench clean help airflow airflow-init
 
 help:
-	@echo "make setup | demo | test | lint | bench | clean"
+	@echo "make setup | demo | test | lint | bench | airflow | clean"
 
 # Idempotent: the stamp is rebuilt only when pyproject.toml changes (a second run is instant).
 setup: $(STAMP)
@@ -24,9 +26,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[all]" "torch==2.13.0"
 	@touch $(STAMP)
 
-demo: setup
-	$(GHTRADER) download --source sim --var cu --start $(DEMO_START) --end $(DEMO_END) --data-dir $(DATA_DIR)
-	$(GHTRADER) coverage --var cu --data-dir $(DATA_DIR)
+# Airflow metadata DB (SQLite under airflow_home/) and the tqsdk pool (4 slots); idempotent.
+airflow-init: setup
+	@mkdir -p airflow_home
+	@$(AIRFLOW_ENV); $(VENV)/bin/airflow db migrate > airflow_home/migrate.log 2>&1 || (cat airflow_home/migrate.log; exit 1)
+	@$(AIRFLOW_ENV); $(VENV)/bin/airflow pools set tqsdk 4 "TqSdk API concurrency" > /dev/null
+
+# The whole cu pipeline through Airflow (dag.test) over a fixed 20-trading-day sim range.
+demo: airflow-init
+	@mkdir -p runs
+	@$(AIRFLOW_ENV); AIRFLOW__LOGGING__LOGGING_LEVEL=WARNING GHTRADER_DATA_DIR=$(DATA_DIR) \
+		$(PY) -m ghtrader.pipeline.demo --var cu --start $(DEMO_START) --end $(DEMO_END) 2> runs/demo.log \
+		|| (tail -40 runs/demo.log; exit 1)
+
+# Airflow UI on http://127.0.0.1:8080 with the three DAGs (Ctrl-C stops it).
+airflow: airflow-init
+	@bash scripts/airflow_local.sh
 
 test: setup
 	$(PY) -m pytest -q

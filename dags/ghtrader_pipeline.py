@@ -1,7 +1,8 @@
 """One DAG per variety (ghtrader_cu, ghtrader_au, ghtrader_ag) from one factory.
 
-ingest (one mapped task per contract, pool ``tqsdk``) -> schedule -> main_l5 -> build -> train (one
-mapped task per model) -> evaluate -> promote. Each task calls one ``ghtrader.pipeline.steps``
+ingest (one mapped task per contract, pool ``tqsdk``) -> gx_ticks (Great Expectations gate per
+contract) -> schedule -> main_l5 -> gx_main_l5 -> build -> gx_dataset -> train (one mapped task per
+model) -> evaluate -> promote. A failing gate fails its task and nothing downstream runs. Each task calls one ``ghtrader.pipeline.steps``
 function; heavy imports happen inside tasks, nothing expensive at parse time; tasks pass small
 dicts of paths and counts, never data.
 """
@@ -22,11 +23,14 @@ DEFAULT_ARGS = {
     "retry_exponential_backoff": True,
 }
 PARAMS = {
-    "start": Param("", type="string", description="first trading day (YYYY-MM-DD); empty: 20 days before end"),
+    "start": Param(
+        "", type="string", description="first trading day (YYYY-MM-DD); empty: 20 days before end"
+    ),
     "end": Param("", type="string", description="last trading day; empty: the run's logical date"),
     "source": Param("sim", enum=["sim", "tqsdk"], description="tick source"),
     "seed": Param(20250303, type="integer", description="sim seed"),
     "horizon": Param(50, type="integer", description="label horizon (ticks) for training"),
+    "n_splits": Param(5, type="integer", description="walk-forward splits"),
 }
 
 
@@ -62,6 +66,12 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
             return ingest_contract(RunSpec.from_params(spec), symbol)
 
         @task
+        def gx_ticks(spec: dict, symbol: str) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, gx_ticks
+
+            return gx_ticks(RunSpec.from_params(spec), symbol)
+
+        @task
         def schedule(spec: dict, _ingested: list[dict]) -> dict:
             from ghtrader.pipeline.steps import RunSpec, schedule
 
@@ -72,6 +82,18 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
             from ghtrader.pipeline.steps import RunSpec, main_l5
 
             return main_l5(RunSpec.from_params(spec))
+
+        @task
+        def gx_main_l5(spec: dict, _main: dict) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, gx_main_l5
+
+            return gx_main_l5(RunSpec.from_params(spec))
+
+        @task
+        def gx_dataset(spec: dict, _built: dict) -> dict:
+            from ghtrader.pipeline.steps import RunSpec, gx_dataset
+
+            return gx_dataset(RunSpec.from_params(spec))
 
         @task
         def build(spec: dict, _main: dict) -> dict:
@@ -95,12 +117,18 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         def promote(spec: dict, evaluation: dict, **context) -> dict:  # noqa: ANN003
             from ghtrader.pipeline.steps import RunSpec, promote
 
-            return promote(RunSpec.from_params(spec), evaluation, decided_at=context["logical_date"].isoformat())
+            return promote(
+                RunSpec.from_params(spec), evaluation, decided_at=context["logical_date"].isoformat()
+            )
 
         spec = resolve()
-        ingested = ingest.partial(spec=spec).expand(symbol=plan(spec))
-        built = build(spec, main_l5(spec, schedule(spec, ingested)))
-        trained = train.partial(spec=spec, _built=built).expand(model=MODELS)
+        contracts = plan(spec)
+        ingested = ingest.partial(spec=spec).expand(symbol=contracts)
+        checked = gx_ticks.partial(spec=spec).expand(symbol=contracts)
+        ingested >> checked
+        main = main_l5(spec, schedule(spec, checked))
+        built = build(spec, gx_main_l5(spec, main))
+        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=MODELS)
         promote(spec, evaluate(spec, trained))
 
     return pipeline()

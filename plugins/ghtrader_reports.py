@@ -16,6 +16,11 @@ class GhtraderReportsPlugin(AirflowPlugin):
     name = "ghtrader_reports"
     fastapi_apps = [{"app": create_app(_runs_dir), "url_prefix": "/ghtrader", "name": "ghTrader reports"}]
     external_views = [
-        {"name": "ghTrader reports", "href": "ghtrader/", "destination": "nav", "url_route": "ghtrader_reports"},
+        {
+            "name": "ghTrader reports",
+            "href": "ghtrader/",
+            "destination": "nav",
+            "url_route": "ghtrader_reports",
+        },
         {"name": "Reports", "href": "ghtrader/", "destination": "dag", "url_route": "ghtrader_dag_reports"},
     ]

@@ -33,6 +33,7 @@ class RunSpec:
     source: str = "sim"
     seed: int = 20250303
     horizon: int = 50
+    n_splits: int = 5
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RunSpec:
@@ -52,6 +53,7 @@ class RunSpec:
             source=source,
             seed=int(params.get("seed", 20250303)),
             horizon=int(params.get("horizon", 50)),
+            n_splits=int(params.get("n_splits", 5)),
         )
 
     def to_params(self) -> dict[str, Any]:
@@ -115,6 +117,55 @@ def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
     return jsonable({"symbol": symbol, **summary.to_dict()})
 
 
+def _gate_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
+    keep = ("dataset", "success", "docs", "summary_path", "batches", "partitions", "rows", "failed")
+    return jsonable({k: summary[k] for k in keep if k in summary})
+
+
+def gx_ticks(spec: RunSpec, symbol: str) -> dict[str, Any]:
+    """Great Expectations readiness of one contract's raw tick partitions over the range.
+
+    Raises ``DataQualityError`` naming each failing partition and expectation, which fails the task
+    and keeps everything downstream from running.
+    """
+    from ghtrader.quality.readiness import ticks_ready
+
+    summary = ticks_ready(
+        spec.lake_root,
+        [symbol],
+        trading_days(spec),
+        spec.runs_dir,
+        run_name=f"{spec.var}_{spec.start}_{spec.end}_{symbol}",
+    )
+    return _gate_summary(summary)
+
+
+def gx_main_l5(spec: RunSpec) -> dict[str, Any]:
+    """Readiness of the continuous series (schema, book sanity, sessions, splice = schedule)."""
+    from ghtrader.quality.readiness import main_l5_ready
+    from ghtrader.schedule.main_l5 import continuous_symbol
+
+    summary = main_l5_ready(
+        spec.lake_root,
+        continuous_symbol(spec.var),
+        trading_days(spec),
+        spec.runs_dir,
+        run_name=f"{spec.var}_{spec.start}_{spec.end}",
+    )
+    return _gate_summary(summary)
+
+
+def gx_dataset(spec: RunSpec) -> dict[str, Any]:
+    """Readiness of features (NaN-rate bounds) and labels (class-balance bounds) before training."""
+    from ghtrader.quality.readiness import features_ready, labels_ready
+    from ghtrader.schedule.main_l5 import continuous_symbol
+
+    sym, days, name = continuous_symbol(spec.var), trading_days(spec), f"{spec.var}_{spec.start}_{spec.end}"
+    f = features_ready(spec.lake_root, sym, days, spec.runs_dir, run_name=name)
+    lab = labels_ready(spec.lake_root, sym, days, spec.runs_dir, run_name=name)
+    return {"features": _gate_summary(f), "labels": _gate_summary(lab)}
+
+
 def schedule(spec: RunSpec) -> dict[str, Any]:
     """Recompute and persist the OI roll schedule from everything stored for the variety."""
     from ghtrader.schedule.build import build_schedule
@@ -160,6 +211,7 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         source=str(params.get("source") or "sim"),
         seed=int(params.get("seed") or settings.sim_seed),
         horizon=int(params.get("horizon") or 50),
+        n_splits=int(params.get("n_splits") or 5),
     )
     RunSpec.from_params(spec.to_params())  # validate
     return spec.to_params()
@@ -177,6 +229,72 @@ def build(spec: RunSpec) -> dict[str, Any]:
 
     _, book = _market()
     return jsonable(build_dataset(ParquetLake(spec.lake_root), continuous_symbol(spec.var), book=book))
+
+
+def _eval_config(spec: RunSpec) -> Any:
+    from ghtrader.evaluation.walkforward import EvalConfig
+
+    return EvalConfig(horizon=spec.horizon, n_splits=spec.n_splits)
+
+
+def train(spec: RunSpec, model: str) -> dict[str, Any]:
+    """Walk-forward evaluate, backtest and fit one model on the run's days; write its run directory."""
+    from ghtrader.evaluation.benchmark import train as train_model
+    from ghtrader.schedule.main_l5 import continuous_symbol
+
+    _, book = _market()
+    result = train_model(
+        spec.lake_root,
+        continuous_symbol(spec.var),
+        model,
+        runs_dir=spec.runs_dir,
+        book=book,
+        config=_eval_config(spec),
+        days=trading_days(spec),
+    )
+    return jsonable(
+        {
+            "model": model,
+            "run_dir": str(result.run_dir),
+            "macro_f1_mean": result.scores.summary.get("macro_f1_mean"),
+        }
+    )
+
+
+def evaluate(spec: RunSpec, trained: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """Compare the trained runs (no retraining) with baselines and the oracle; write the HTML report."""
+    from ghtrader.evaluation.from_runs import evaluate_runs
+    from ghtrader.schedule.main_l5 import continuous_symbol
+
+    _, book = _market()
+    run_dirs = [Path(t["run_dir"]) for t in trained]
+    result = evaluate_runs(
+        spec.lake_root,
+        continuous_symbol(spec.var),
+        run_dirs,
+        runs_dir=spec.runs_dir,
+        book=book,
+        config=_eval_config(spec),
+        days=trading_days(spec),
+    )
+    models = [r for r in result.table if r["kind"] == "model"]
+    best = max(models, key=lambda r: r.get("macro_f1_mean") or -1.0)
+    latest = spec.runs_dir / "reports" / f"latest_{spec.var}.json"
+    payload = {
+        "eval_id": result.eval_id,
+        "report": str(result.report_path),
+        "table": result.table,
+        "backtests": result.backtests,
+        "best_model": best["name"],
+        "best_run_dir": str(result.run_dirs[best["name"]]),
+    }
+    from ghtrader.store.files import atomic_write
+
+    latest.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(
+        latest, (json.dumps(jsonable(payload), indent=1, sort_keys=True) + "\n").encode(), durable=False
+    )
+    return jsonable({k: v for k, v in payload.items() if k != "backtests"})
 
 
 def promote(spec: RunSpec, evaluation: Mapping[str, Any], *, decided_at: str) -> dict[str, Any]:

@@ -18,7 +18,11 @@ def list_reports(runs_dir: Path) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for kind in KINDS:
         base = runs_dir / kind
-        files = [p for p in base.rglob("*") if p.suffix in (".html", ".json") and p.is_file()] if base.is_dir() else []
+        files = (
+            [p for p in base.rglob("*") if p.suffix in (".html", ".json") and p.is_file()]
+            if base.is_dir()
+            else []
+        )
         if kind != "audit":
             files = [p for p in files if p.suffix == ".html"]
         files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
@@ -27,9 +31,11 @@ def list_reports(runs_dir: Path) -> dict[str, list[str]]:
 
 
 def index_html(runs_dir: Path) -> str:
-    parts = ["<!doctype html><meta charset=utf-8><title>ghTrader reports</title>",
-             "<style>body{font-family:sans-serif;margin:2em}li{margin:.2em 0}</style>",
-             f"<h1>ghTrader reports</h1><p>from <code>{html.escape(str(runs_dir))}</code></p>"]
+    parts = [
+        "<!doctype html><meta charset=utf-8><title>ghTrader reports</title>",
+        "<style>body{font-family:sans-serif;margin:2em}li{margin:.2em 0}</style>",
+        f"<h1>ghTrader reports</h1><p>from <code>{html.escape(str(runs_dir))}</code></p>",
+    ]
     for kind, files in list_reports(runs_dir).items():
         parts.append(f"<h2>{KINDS[kind]}</h2><ul>")
         parts += [f'<li><a href="files/{html.escape(f)}">{html.escape(f)}</a></li>' for f in files[:200]]

@@ -8,7 +8,20 @@ from pathlib import Path
 from ghtrader.pipeline.airflow_env import REPO
 
 EXPECTED = {"ghtrader_cu", "ghtrader_au", "ghtrader_ag"}
-CHAIN = ["resolve", "plan", "ingest", "schedule", "main_l5", "build", "train", "evaluate", "promote"]
+CHAIN = [
+    "resolve",
+    "plan",
+    "ingest",
+    "gx_ticks",
+    "schedule",
+    "main_l5",
+    "gx_main_l5",
+    "build",
+    "gx_dataset",
+    "train",
+    "evaluate",
+    "promote",
+]
 
 
 def test_no_import_errors_and_three_dags(dagbag) -> None:  # noqa: ANN001

@@ -31,6 +31,10 @@ PARAMS = {
     "seed": Param(20250303, type="integer", description="sim seed"),
     "horizon": Param(50, type="integer", description="label horizon (ticks) for training"),
     "n_splits": Param(5, type="integer", description="walk-forward splits"),
+    "min_train_days": Param(5, type="integer", description="trading days in the first training window"),
+    "symbols": Param("", type="string", description="comma-separated contracts to ingest; empty: all listed"),
+    "data_dir": Param("", type="string", description="data dir; empty: GHTRADER_DATA_DIR or ./data"),
+    "runs_dir": Param("", type="string", description="runs dir; empty: GHTRADER_RUNS_DIR or ./runs"),
 }
 
 

@@ -94,6 +94,11 @@ def report(var: str) -> int:
         )
     console.print(bt)
     console.print(f"best model: {info['best_model']} ({info['best_run_dir']})")
+    log = latest.parent.parent / "promotion" / var / "decisions.jsonl"
+    if log.exists():
+        last = json.loads(log.read_text().splitlines()[-1])
+        verdict = "PROMOTED" if last.get("promote") else "kept the champion (not promoted)"
+        console.print(f"promotion: {verdict}; " + "; ".join(last.get("reasons", [])))
     console.print(f"report: {info['report']}")
     return 0
 

@@ -34,6 +34,8 @@ class RunSpec:
     seed: int = 20250303
     horizon: int = 50
     n_splits: int = 5
+    min_train_days: int = 5
+    symbols: tuple[str, ...] = ()  # restrict ingest to these contracts (empty: every listed one)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RunSpec:
@@ -54,15 +56,25 @@ class RunSpec:
             seed=int(params.get("seed", 20250303)),
             horizon=int(params.get("horizon", 50)),
             n_splits=int(params.get("n_splits", 5)),
+            min_train_days=int(params.get("min_train_days", 5)),
+            symbols=_symbols(params.get("symbols")),
         )
 
     def to_params(self) -> dict[str, Any]:
         d = asdict(self)
+        d["symbols"] = ",".join(self.symbols)
         return {k: (str(v) if isinstance(v, (Path, dt.date)) else v) for k, v in d.items()}
 
     @property
     def lake_root(self) -> Path:
         return self.data_dir / "lake_v2"
+
+
+def _symbols(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(sorted({str(x).strip() for x in items if str(x).strip()}))
 
 
 def jsonable(obj: Any) -> Any:
@@ -95,7 +107,11 @@ def plan_contracts(spec: RunSpec) -> list[str]:
     """Contracts of the variety listed on any trading day of the range (one mapped ingest each)."""
     cal, book = _market()
     src = _source(spec, cal, book)
-    return sorted({s for d in trading_days(spec) for s in src.list_symbols(spec.var, d)})
+    listed = sorted({s for d in trading_days(spec) for s in src.list_symbols(spec.var, d)})
+    unknown = set(spec.symbols) - set(listed)
+    if unknown:
+        raise ValueError(f"contracts not listed in {spec.start}..{spec.end}: {', '.join(sorted(unknown))}")
+    return [s for s in listed if not spec.symbols or s in spec.symbols]
 
 
 def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
@@ -212,6 +228,8 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         seed=int(params.get("seed") or settings.sim_seed),
         horizon=int(params.get("horizon") or 50),
         n_splits=int(params.get("n_splits") or 5),
+        min_train_days=int(params.get("min_train_days") or 5),
+        symbols=_symbols(params.get("symbols")),
     )
     RunSpec.from_params(spec.to_params())  # validate
     return spec.to_params()
@@ -234,7 +252,7 @@ def build(spec: RunSpec) -> dict[str, Any]:
 def _eval_config(spec: RunSpec) -> Any:
     from ghtrader.evaluation.walkforward import EvalConfig
 
-    return EvalConfig(horizon=spec.horizon, n_splits=spec.n_splits)
+    return EvalConfig(horizon=spec.horizon, n_splits=spec.n_splits, min_train_days=spec.min_train_days)
 
 
 def train(spec: RunSpec, model: str) -> dict[str, Any]:

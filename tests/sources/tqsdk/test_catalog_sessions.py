@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from ghtrader.cli.contracts import contract_catalog, contracts
 from ghtrader.cli.download import _download_csv
 from ghtrader.config import load_settings
+from ghtrader.config import load_settings
 from ghtrader.market.sessions import Sessions, variety_sessions
 from ghtrader.sources.sim import SimSource
 from ghtrader.sources.tqsdk.sessions import fetch_sessions, read_cache, sessions_for
@@ -26,7 +27,7 @@ STORE_ONLY = "SHFE.cu2601"  # neither in the pre-2020 bundled file nor in the fa
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory, real_data: Path, calendar, book) -> Path:  # noqa: ANN001
     d = tmp_path_factory.mktemp("catalog")
-    _download_csv(d, real_tick_csv(real_data), None, False)
+    _download_csv(load_settings(data_dir=d), real_tick_csv(real_data), None, False)
     lake = ParquetLake(d / "lake_v2")
     day = dt.date(2025, 3, 3)
     ingest_source_days(

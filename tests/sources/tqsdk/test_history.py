@@ -15,6 +15,7 @@ import pytest
 
 from ghtrader.cli.common import CliError
 from ghtrader.cli.download import _download_csv
+from ghtrader.config import load_settings
 from ghtrader.cli.download_tqsdk import _download_tqsdk
 from ghtrader.config import load_settings
 from ghtrader.sources.tqsdk.api import RetryPolicy, credentials_from_settings, scrub
@@ -50,7 +51,7 @@ def test_download_equals_csv_import(
     server = tq.FakeServer({SYMBOL: real_tq_frame}, calendar)
     summary = _run(settings, server, "2019-09-12", "2019-09-12")
     assert summary.rows_written == len(real_tq_frame) and summary.rows_quarantined == 0
-    _download_csv(tmp_path / "csv", real_tick_csv(real_data), None, False)
+    _download_csv(load_settings(data_dir=tmp_path / "csv"), real_tick_csv(real_data), None, False)
     got = _lake(settings).read_day("ticks", SYMBOL, tq.REAL_DAY)
     want = ParquetLake(tmp_path / "csv" / "lake_v2").read_day("ticks", SYMBOL, tq.REAL_DAY)
     assert got.num_rows == want.num_rows

@@ -47,8 +47,8 @@ test: setup
 	$(PY) -m pytest -q
 
 lint: setup
-	$(VENV)/bin/ruff check ghtrader tests benchmarks
-	$(VENV)/bin/ruff format --check ghtrader tests benchmarks
+	$(VENV)/bin/ruff check ghtrader tests benchmarks dags plugins
+	$(VENV)/bin/ruff format --check ghtrader tests benchmarks dags plugins
 	$(VENV)/bin/mypy ghtrader
 
 bench: setup

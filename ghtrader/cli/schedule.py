@@ -22,8 +22,12 @@ def _check_var(var: str) -> None:
 
 def main_schedule(
     var: VarOpt = "cu",
-    source: Annotated[str, typer.Option(help="oi (OI rule from stored ticks) | tqsdk (KQ.m@ mapping)")] = "oi",
-    threshold: Annotated[float, typer.Option(help="switch when another contract's OI exceeds this x main's")] = 1.1,
+    source: Annotated[
+        str, typer.Option(help="oi (OI rule from stored ticks) | tqsdk (KQ.m@ mapping)")
+    ] = "oi",
+    threshold: Annotated[
+        float, typer.Option(help="switch when another contract's OI exceeds this x main's")
+    ] = 1.1,
     start: Annotated[str | None, typer.Option(help="--source tqsdk: first trading day")] = None,
     end: Annotated[str | None, typer.Option(help="--source tqsdk: last trading day")] = None,
     data_dir: DataDirOpt = None,

@@ -114,8 +114,16 @@ DEFAULT_MULTIPLIER = {"cu": 5.0, "au": 1000.0, "ag": 15.0}
 
 
 def last_trading_day(cal: TradingCalendar, year: int, month: int) -> dt.date:
-    """SHFE rule: the 15th of the delivery month, postponed to the next trading day if closed."""
+    """SHFE rule: the 15th of the delivery month, postponed to the next trading day if closed.
+
+    Far contracts can expire after the last year of the holiday list (listed 12 months ahead); their
+    date is then provisional: the 15th rolled past weekends only, until that year's list is published.
+    """
     d = dt.date(year, month, 15)
+    if year > cal.last_year:
+        while d.weekday() >= 5:
+            d += dt.timedelta(days=1)
+        return d
     return d if cal.is_trading_day(d) else cal.next_trading_day(d)
 
 
@@ -196,7 +204,8 @@ class ContractBook:
         specs: dict[str, ContractSpec] = {}
         path = tqsdk_contract_file()
         if path is not None:
-            data = json.loads(lzma.open(path).read())
+            with lzma.open(path) as fh:
+                data = json.loads(fh.read())
             for sym, q in data.items():
                 m = SYMBOL_RE.match(sym)
                 if m and m["exchange"] == "SHFE" and m["var"] in varieties and q.get("ins_class") == "FUTURE":

@@ -26,7 +26,7 @@ CHAIN = [
 
 def test_no_import_errors_and_three_dags(dagbag) -> None:  # noqa: ANN001
     assert dagbag.import_errors == {}
-    assert EXPECTED <= set(dagbag.dag_ids)
+    assert set(dagbag.dag_ids) >= EXPECTED
 
 
 def test_dag_shape_tags_retries_pool(dagbag) -> None:  # noqa: ANN001

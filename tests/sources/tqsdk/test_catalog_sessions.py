@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from ghtrader.cli.contracts import contract_catalog, contracts
 from ghtrader.cli.download import _download_csv
 from ghtrader.config import load_settings
-from ghtrader.config import load_settings
 from ghtrader.market.sessions import Sessions, variety_sessions
 from ghtrader.sources.sim import SimSource
 from ghtrader.sources.tqsdk.sessions import fetch_sessions, read_cache, sessions_for

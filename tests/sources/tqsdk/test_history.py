@@ -15,7 +15,6 @@ import pytest
 
 from ghtrader.cli.common import CliError
 from ghtrader.cli.download import _download_csv
-from ghtrader.config import load_settings
 from ghtrader.cli.download_tqsdk import _download_tqsdk
 from ghtrader.config import load_settings
 from ghtrader.sources.tqsdk.api import RetryPolicy, credentials_from_settings, scrub

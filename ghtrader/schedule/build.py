@@ -79,7 +79,7 @@ def build_schedule(
     """Compute the OI-rule schedule of ``var`` from the store and persist it atomically."""
     eod = end_of_day_oi(lake, var)
     expiry = {s: d for s in eod["symbol"].unique() if (d := book.get(s).last_trading_day) is not None}
-    sched = compute_schedule(eod, rule, expiry=expiry)
+    sched = compute_schedule(eod, rule, expiry=expiry, calendar=book.calendar)
     return persist_schedule(
         lake, var, sched, source="oi_rule", meta={"rule": asdict(rule), "eod_oi_rows": len(eod)}
     )

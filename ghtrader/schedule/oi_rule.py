@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ghtrader.market.calendar import TradingCalendar
+
 SCHEDULE_COLUMNS = [
     "trading_day",
     "main_contract",
@@ -44,7 +46,10 @@ def _delivery_key(symbol: str) -> str:
 
 
 def compute_schedule(
-    eod: pd.DataFrame, rule: OiRule = OiRule(), expiry: dict[str, dt.date] | None = None
+    eod: pd.DataFrame,
+    rule: OiRule = OiRule(),
+    expiry: dict[str, dt.date] | None = None,
+    calendar: TradingCalendar | None = None,
 ) -> pd.DataFrame:
     """Return the main contract per trading day from end-of-day open interest.
 
@@ -53,7 +58,9 @@ def compute_schedule(
     OI (the first day bootstraps from its own OI and says so in ``reason``). ``segment_id``
     starts at 0 and increments at each switch. A main contract missing from day T's rows is a
     data gap, not a roll: the main holds, unless ``expiry`` says it has expired by T, in which case
-    the largest-OI later contract takes over.
+    the largest-OI later contract takes over. With a ``calendar``, a day whose previous trading day
+    has no stored OI at all (the store holds disjoint ranges) cannot be decided from T-1: it
+    bootstraps again from its own OI and starts a new segment, so no window spans the gap.
     """
     expiry = expiry or {}
     if eod.empty:
@@ -72,7 +79,12 @@ def compute_schedule(
         oi = oi[oi > 0]
         reason = "hold"
         challenger, challenger_oi = None, None
-        if main not in oi.index:
+        if calendar is not None and calendar.prev_trading_day(day) != prev_day:
+            today = table.loc[day].dropna()
+            today = today[[t > 0 and not (s in expiry and expiry[s] < day) for s, t in today.items()]]
+            main, segment = str(today.idxmax()), segment + 1
+            reason = f"bootstrap after a data gap ({prev_day} -> {day}): largest OI on {day}"
+        elif main not in oi.index:
             expired = main in expiry and prev_day >= expiry[main]
             candidates = (
                 oi if rule.allow_rollback else oi[[_delivery_key(s) > _delivery_key(main) for s in oi.index]]

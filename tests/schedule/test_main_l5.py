@@ -95,3 +95,20 @@ def test_extending_the_schedule_keeps_old_partitions(tmp_path: Path, calendar: T
 def test_missing_schedule_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="run `ghtrader main-schedule --var au` first"):
         build_main_l5(ParquetLake(tmp_path), "au")
+
+
+def test_disjoint_ranges_restart_the_schedule(tmp_path: Path, calendar: TradingCalendar, book) -> None:
+    """A store holding two distant ranges must not carry an expired main across the gap."""
+    lake = ParquetLake(tmp_path / "lake_v2")
+    _ingest(lake, calendar, book, calendar.trading_days("2025-03-13", "2025-03-14"), tmp_path / "q")
+    src = SimSource(calendar, book, SimConfig())
+    later = calendar.trading_days("2025-06-09", "2025-06-10")
+    plan = {d: src.list_symbols("cu", d)[:3] for d in later}
+    ingest_source_days(lake, src, plan, calendar=calendar, book=book, quarantine_dir=tmp_path / "q")
+    sched = build_schedule(lake, "cu", book).schedule
+    after = sched[sched["trading_day"] == dt.date(2025, 6, 9)].iloc[0]
+    assert after["reason"].startswith("bootstrap after a data gap")
+    assert after["main_contract"] in plan[dt.date(2025, 6, 9)]
+    assert after["segment_id"] == sched["segment_id"].iloc[1] + 1
+    out = build_main_l5(lake, "cu")
+    assert out["missing_days"] == []

@@ -38,6 +38,11 @@ PARAMS = {
 }
 
 
+def _run_time(context: dict):  # noqa: ANN202
+    """The run's logical date; manual runs in Airflow 3 may have none, then the time they were queued for."""
+    return context.get("logical_date") or context["dag_run"].run_after
+
+
 def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
     @dag(
         dag_id=f"ghtrader_{var}",
@@ -55,7 +60,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         def resolve(**context) -> dict:  # noqa: ANN003
             from ghtrader.pipeline.steps import resolve_spec
 
-            return resolve_spec(var, dict(context["params"]), context["logical_date"].date())
+            return resolve_spec(var, dict(context["params"]), _run_time(context).date())
 
         @task
         def plan(spec: dict) -> list[str]:
@@ -121,9 +126,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         def promote(spec: dict, evaluation: dict, **context) -> dict:  # noqa: ANN003
             from ghtrader.pipeline.steps import RunSpec, promote
 
-            return promote(
-                RunSpec.from_params(spec), evaluation, decided_at=context["logical_date"].isoformat()
-            )
+            return promote(RunSpec.from_params(spec), evaluation, decided_at=_run_time(context).isoformat())
 
         spec = resolve()
         contracts = plan(spec)

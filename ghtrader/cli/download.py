@@ -128,9 +128,7 @@ def _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out):
     if not days:
         raise CliError(f"no trading days between {first} and {last}")
     source = SimSource(calendar, book, SimConfig(seed=settings.sim_seed if seed is None else seed))
-    plan = plan_symbols(source, var, days)
-    if symbol is not None:
-        plan = {d: [symbol] for d in days}
+    plan = plan_symbols(source, var, days, only=symbol)
     with progress_bar(f"sim {var}", len(days), enabled=not json_out) as advance:
         return ingest_source_days(
             lake,

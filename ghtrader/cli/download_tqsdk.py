@@ -73,11 +73,7 @@ def _download_tqsdk(
         lake = open_store(settings)
         with TqSdkSource(factory, calendar, book, retry=retry) as source:
             source.open()
-            plan = plan_symbols(source, var, days)
-            if symbol is not None:  # only the days the contract is listed (no futile requests)
-                plan = {d: [symbol] for d, listed in plan.items() if symbol in listed}
-                if not plan:
-                    raise CliError(f"{symbol} is not listed between {days[0]} and {days[-1]}")
+            plan = plan_symbols(source, var, days, only=symbol)
             with progress_bar(f"tqsdk {symbol or var}", len(days), enabled=not json_out) as advance:
                 return ingest_source_days(
                     lake,

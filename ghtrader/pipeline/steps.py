@@ -116,12 +116,12 @@ def plan_contracts(spec: RunSpec) -> list[str]:
 
 def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
     """Ingest one contract over the range (days it is listed); resumable and idempotent."""
-    from ghtrader.store.ingest import ingest_source_days
+    from ghtrader.store.ingest import ingest_source_days, plan_symbols
     from ghtrader.store.lake import ParquetLake
 
     cal, book = _market()
     src = _source(spec, cal, book)
-    plan = {d: [symbol] for d in trading_days(spec) if symbol in src.list_symbols(spec.var, d)}
+    plan = plan_symbols(src, spec.var, trading_days(spec), only=symbol)
     summary = ingest_source_days(
         ParquetLake(spec.lake_root),
         src,

@@ -239,9 +239,22 @@ def day_complete(lake: TickStore, dataset: str, symbols: Iterable[str], day: dt.
     return all(lake.has_partition(dataset, s, day) or day in lake.no_data_days(dataset, s) for s in symbols)
 
 
-def plan_symbols(source: DaySource, var: str, days: Iterable[dt.date]) -> dict[dt.date, list[str]]:
-    """The contracts of ``var`` to request on each trading day (as the source lists them)."""
-    return {d: sorted(source.list_symbols(var, d)) for d in days}
+def plan_symbols(
+    source: DaySource, var: str, days: Iterable[dt.date], only: str | None = None
+) -> dict[dt.date, list[str]]:
+    """The contracts of ``var`` to request on each trading day (as the source lists them).
+
+    With ``only``, request just that contract on the days it is listed (never a futile request that
+    would be marked no-data); a contract listed on none of the days is a ``ValueError``.
+    """
+    days = list(days)
+    plan = {d: sorted(source.list_symbols(var, d)) for d in days}
+    if only is None:
+        return plan
+    plan = {d: [only] for d, listed in plan.items() if only in listed}
+    if not plan:
+        raise ValueError(f"{only} is not listed between {min(days)} and {max(days)}")
+    return plan
 
 
 def ingest_source_days(

@@ -2,9 +2,9 @@
 
 Registered by ``ghtrader.cli.main`` as ``app.add_typer(db_app, name="db")``. Every command needs
 ``GHTRADER_QUESTDB_HOST`` (or ``--host``); a down server is one stderr line and exit 1, and with
-``--json`` stdout still gets one JSON object (``{"ok": false, "error": ...}``). Trap: click's
-``Exit`` is a ``RuntimeError``, so the server-error handler must let it pass untouched (otherwise a
-deliberate ``Exit(1)`` is re-reported as ``error: 1``).
+``--json`` stdout still gets one JSON object (``{"ok": false, "error": ...}``). Trap: typer's and
+click's ``Exit`` are ``RuntimeError``s, so the server-error handler must let them pass untouched
+(otherwise a deliberate ``Exit(1)`` is re-reported as ``error: 1``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _guarded(fn: Callable[[], None], json_out: bool = False) -> None:
     def body() -> None:
         try:
             fn()
-        except click.exceptions.Exit:
+        except (typer.Exit, click.exceptions.Exit):
             raise
         except (CliError, ConnectionError, TimeoutError, RuntimeError, ValueError, OSError) as exc:
             if json_out:

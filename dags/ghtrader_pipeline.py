@@ -51,7 +51,9 @@ PARAMS = {
     "start": Param(
         "", type="string", description="first trading day (YYYY-MM-DD); empty: window_days ending at end"
     ),
-    "window_days": Param(20, type="integer", minimum=1, description="trading days per run when start is empty"),
+    "window_days": Param(
+        20, type="integer", minimum=1, description="trading days per run when start is empty"
+    ),
     "end": Param("", type="string", description="last trading day; empty: the run's logical date"),
     "source": Param("sim", enum=["sim", "tqsdk"], description="tick source"),
     "seed": Param(20250303, type="integer", description="sim seed"),

@@ -36,8 +36,16 @@ class GhtraderReportsPlugin(AirflowPlugin):
     ]
     external_views = [
         {"name": "ghTrader", "href": "ghtrader/", "destination": "nav", "url_route": "ghtrader_dashboard"},
-        {"name": "ghTrader runs", "href": "ghtrader/?dag_id={DAG_ID}", "destination": "dag",
-         "url_route": "ghtrader_dag_runs"},
-        {"name": "ghTrader report", "href": "ghtrader/?dag_id={DAG_ID}&run_id={RUN_ID}",
-         "destination": "dag_run", "url_route": "ghtrader_run_report"},
+        {
+            "name": "ghTrader runs",
+            "href": "ghtrader/?dag_id={DAG_ID}",
+            "destination": "dag",
+            "url_route": "ghtrader_dag_runs",
+        },
+        {
+            "name": "ghTrader report",
+            "href": "ghtrader/?dag_id={DAG_ID}&run_id={RUN_ID}",
+            "destination": "dag_run",
+            "url_route": "ghtrader_run_report",
+        },
     ]

@@ -35,7 +35,11 @@ BASE = f"http://127.0.0.1:{ENV['GHTRADER_AIRFLOW_PORT']}"
 WORK = Path(ENV["GHTRADER_PROD_DIR"]) / "acceptance"
 # tiny but real: 2 contracts, 8 trading days, 2 walk-forward splits
 CONF = {"symbols": "", "n_splits": 2, "min_train_days": 3, "source": "sim"}
-RANGES = {"cu": ("2025-03-13", "2025-03-24"), "au": ("2025-03-13", "2025-03-24"), "ag": ("2025-03-13", "2025-03-24")}
+RANGES = {
+    "cu": ("2025-03-13", "2025-03-24"),
+    "au": ("2025-03-13", "2025-03-24"),
+    "ag": ("2025-03-13", "2025-03-24"),
+}
 SYMBOLS = {"cu": "SHFE.cu2504,SHFE.cu2505", "au": "SHFE.au2504,SHFE.au2506", "ag": "SHFE.ag2504,SHFE.ag2506"}
 results: list[tuple[str, bool, str]] = []
 
@@ -49,7 +53,9 @@ def token() -> str:
     pw = json.loads(Path(ENV["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
     user = ENV["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(",")[0].split(":")[0]
     body = json.dumps({"username": user, "password": pw[user]}).encode()
-    req = urllib.request.Request(f"{BASE}/auth/token", body, {"Content-Type": "application/json"}, method="POST")
+    req = urllib.request.Request(
+        f"{BASE}/auth/token", body, {"Content-Type": "application/json"}, method="POST"
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())["access_token"]
 
@@ -102,28 +108,46 @@ def celery_totals() -> dict[str, int]:
 
 
 def run_trigger() -> None:
-    subprocess.run(["airflow", "pools", "set", "tqsdk", "1", "TqSdk API concurrency"], check=True, capture_output=True)
+    subprocess.run(
+        ["airflow", "pools", "set", "tqsdk", "1", "TqSdk API concurrency"], check=True, capture_output=True
+    )
     before = celery_totals()
     t0 = time.time()
-    runs = {v: trigger(v, CONF | {"start": s, "end": e, "symbols": SYMBOLS[v]} | dirs(v, "together"))
-            for v, (s, e) in RANGES.items()}
+    runs = {
+        v: trigger(v, CONF | {"start": s, "end": e, "symbols": SYMBOLS[v]} | dirs(v, "together"))
+        for v, (s, e) in RANGES.items()
+    }
     states = {v: wait(v, r) for v, r in runs.items()}
     wall = time.time() - t0
-    check("1a three varieties triggered together succeed", all(s == "success" for s in states.values()),
-          f"{states} in {wall:.0f} s")
+    check(
+        "1a three varieties triggered together succeed",
+        all(s == "success" for s in states.values()),
+        f"{states} in {wall:.0f} s",
+    )
     after = celery_totals()
     used = {w: after.get(w, 0) - before.get(w, 0) for w in after}
-    check("1b task instances ran on both Celery workers", len([w for w, n in used.items() if n > 0]) >= 2,
-          f"tasks per worker during the runs: {used}")
+    check(
+        "1b task instances ran on both Celery workers",
+        len([w for w, n in used.items() if n > 0]) >= 2,
+        f"tasks per worker during the runs: {used}",
+    )
     pooled = []
     for v, r in runs.items():
-        pooled += [(t["start_date"], t["end_date"], f"{v}:{t['task_id']}[{t['rendered_map_index']}]", t["queue"])
-                   for t in tis(v, r) if t["pool"] == "tqsdk" and t["start_date"]]
+        pooled += [
+            (t["start_date"], t["end_date"], f"{v}:{t['task_id']}[{t['rendered_map_index']}]", t["queue"])
+            for t in tis(v, r)
+            if t["pool"] == "tqsdk" and t["start_date"]
+        ]
     pooled.sort()
-    overlaps = [(a[2], b[2]) for a, b in zip(pooled, pooled[1:]) if b[0] < a[1]]
-    check("1c tqsdk pool (1 slot): no two pooled tasks overlap", not overlaps and len(pooled) >= 6,
-          f"{len(pooled)} pooled task instances on queues {sorted({p[3] for p in pooled})}, overlaps {overlaps}")
-    subprocess.run(["airflow", "pools", "set", "tqsdk", "4", "TqSdk API concurrency"], check=True, capture_output=True)
+    overlaps = [(a[2], b[2]) for a, b in zip(pooled, pooled[1:], strict=False) if b[0] < a[1]]
+    check(
+        "1c tqsdk pool (1 slot): no two pooled tasks overlap",
+        not overlaps and len(pooled) >= 6,
+        f"{len(pooled)} pooled task instances on queues {sorted({p[3] for p in pooled})}, overlaps {overlaps}",
+    )
+    subprocess.run(
+        ["airflow", "pools", "set", "tqsdk", "4", "TqSdk API concurrency"], check=True, capture_output=True
+    )
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -139,30 +163,48 @@ def run_backfill() -> None:
     bf_dirs = dirs("cu", "backfill")
     api("PATCH", "/dags/ghtrader_cu", {"is_paused": False})
     t0 = time.time()
-    bf = api("POST", "/backfills", {"dag_id": "ghtrader_cu", "from_date": f"{dates[0]}T08:00:00Z",
-                                    "to_date": f"{dates[-1]}T08:00:00Z", "dag_run_conf": conf | bf_dirs,
-                                    "max_active_runs": 3, "reprocess_behavior": "completed"})
+    bf = api(
+        "POST",
+        "/backfills",
+        {
+            "dag_id": "ghtrader_cu",
+            "from_date": f"{dates[0]}T08:00:00Z",
+            "to_date": f"{dates[-1]}T08:00:00Z",
+            "dag_run_conf": conf | bf_dirs,
+            "max_active_runs": 3,
+            "reprocess_behavior": "completed",
+        },
+    )
     runs = []
     while time.time() - t0 < 5400:
-        runs = api("GET", f"/dags/ghtrader_cu/dagRuns?limit=50&run_type=backfill")["dag_runs"]
+        runs = api("GET", "/dags/ghtrader_cu/dagRuns?limit=50&run_type=backfill")["dag_runs"]
         runs = [r for r in runs if r.get("backfill_id") == bf["id"]]
         if len(runs) == 3 and all(r["state"] in ("success", "failed") for r in runs):
             break
         time.sleep(10)
     states = sorted(r["state"] for r in runs)
-    check("2a backfill over 3 trading days completes", states == ["success"] * 3,
-          f"backfill {bf['id']}: {states} in {time.time() - t0:.0f} s")
+    check(
+        "2a backfill over 3 trading days completes",
+        states == ["success"] * 3,
+        f"backfill {bf['id']}: {states} in {time.time() - t0:.0f} s",
+    )
     serial_dirs = dirs("cu", "serial")
     for d in dates:  # the same three logical dates, one after the other
         wait("cu", trigger("cu", conf | serial_dirs, f"{d}T08:00:00Z"))
     same_lake = _digest(Path(bf_dirs["data_dir"])) == _digest(Path(serial_dirs["data_dir"]))
+
     def metrics(runs_dir: str) -> dict[str, Any]:
         from ghtrader.pipeline.ledger import read_rows
+
         return {(r.start, r.end): r.models for r in read_rows(Path(runs_dir))}
+
     m_bf, m_serial = metrics(bf_dirs["runs_dir"]), metrics(serial_dirs["runs_dir"])
-    check("2b backfill outputs equal a serial run's", same_lake and m_bf == m_serial and len(m_bf) == 3,
-          f"lake files identical: {same_lake} ({len(_digest(Path(bf_dirs['data_dir'])))} files); "
-          f"per-window metrics identical: {m_bf == m_serial} ({len(m_bf)} windows)")
+    check(
+        "2b backfill outputs equal a serial run's",
+        same_lake and m_bf == m_serial and len(m_bf) == 3,
+        f"lake files identical: {same_lake} ({len(_digest(Path(bf_dirs['data_dir'])))} files); "
+        f"per-window metrics identical: {m_bf == m_serial} ({len(m_bf)} windows)",
+    )
 
 
 def run_short() -> None:
@@ -172,31 +214,52 @@ def run_short() -> None:
     first = [t for t in tis("cu", r) if t["task_id"] == "resolve"][0]
     started = time.time() - t0
     ran = [t["task_id"] for t in tis("cu", r) if t["state"] not in (None, "upstream_failed", "removed")]
-    check("3 too-short range fails in the first task, no retry", state == "failed" and first["state"] == "failed"
-          and first["try_number"] == 1 and ran == ["resolve"],
-          f"resolve {first['state']} try {first['try_number']}, duration {first.get('duration')} s, run ended "
-          f"{started:.0f} s after trigger; tasks that ran: {ran}")
+    check(
+        "3 too-short range fails in the first task, no retry",
+        state == "failed" and first["state"] == "failed" and first["try_number"] == 1 and ran == ["resolve"],
+        f"resolve {first['state']} try {first['try_number']}, duration {first.get('duration')} s, run ended "
+        f"{started:.0f} s after trigger; tasks that ran: {ran}",
+    )
 
 
 def run_promotion() -> None:
-    conf = CONF | {"start": "2025-03-13", "end": "2025-03-24", "symbols": SYMBOLS["cu"]} | dirs("cu", "together")
+    conf = (
+        CONF | {"start": "2025-03-13", "end": "2025-03-24", "symbols": SYMBOLS["cu"]} | dirs("cu", "together")
+    )
     r = trigger("cu", conf)  # same window again: the candidate cannot beat the champion it equals
     state = wait("cu", r)
     promote = [t for t in tis("cu", r) if t["task_id"] == "promote"][0]
     from ghtrader.pipeline.dashboard import dashboard_html
+
     page = dashboard_html(Path(conf["runs_dir"]), dag_id="ghtrader_cu", run_id=r)
-    check("4 rejected promotion visible in grid and dashboard", state == "success" and promote["state"] == "skipped"
-          and "not promoted" in page, f"run {state}, promote {promote['state']}, dashboard says "
-          f"{'not promoted' if 'not promoted' in page else '??'}")
+    check(
+        "4 rejected promotion visible in grid and dashboard",
+        state == "success" and promote["state"] == "skipped" and "not promoted" in page,
+        f"run {state}, promote {promote['state']}, dashboard says "
+        f"{'not promoted' if 'not promoted' in page else '??'}",
+    )
 
 
 def run_ports() -> None:
     out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
-    ours = ("python", "airflow", "postgres", "redis", "prometheus", "celery", "supervisord", "gunicorn", "uvicorn")
+    ours = (
+        "python",
+        "airflow",
+        "postgres",
+        "redis",
+        "prometheus",
+        "celery",
+        "supervisord",
+        "gunicorn",
+        "uvicorn",
+    )
     exposed = [ln for ln in out.splitlines() if not any(a in ln.split()[3] for a in ("127.0.0.1:", "[::1]:"))]
     bad = [ln for ln in exposed if any(o in ln for o in ours)]
-    check("6 nothing of ours on a non-loopback address", not bad,
-          f"{len(out.splitlines())} listeners; non-loopback ones: {[' '.join(x.split()[3:6]) for x in exposed]}")
+    check(
+        "6 nothing of ours on a non-loopback address",
+        not bad,
+        f"{len(out.splitlines())} listeners; non-loopback ones: {[' '.join(x.split()[3:6]) for x in exposed]}",
+    )
 
 
 def main() -> int:
@@ -206,8 +269,13 @@ def main() -> int:
     a = ap.parse_args()
     os.environ.update(ENV)
     TOKEN = token()
-    steps = {"trigger": run_trigger, "short": run_short, "promotion": run_promotion, "backfill": run_backfill,
-             "ports": run_ports}
+    steps = {
+        "trigger": run_trigger,
+        "short": run_short,
+        "promotion": run_promotion,
+        "backfill": run_backfill,
+        "ports": run_ports,
+    }
     for name in a.only.split(","):
         try:
             steps[name]()

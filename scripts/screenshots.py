@@ -33,7 +33,9 @@ def get_token(base: str) -> str:
     if pw_file.exists():
         user = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(",")[0].split(":")[0]
         body = json.dumps({"username": user, "password": json.loads(pw_file.read_text())[user]}).encode()
-        req = urllib.request.Request(f"{base}/auth/token", body, {"Content-Type": "application/json"}, method="POST")
+        req = urllib.request.Request(
+            f"{base}/auth/token", body, {"Content-Type": "application/json"}, method="POST"
+        )
     else:  # local demo (SIMPLE_AUTH_MANAGER_ALL_ADMINS)
         req = urllib.request.Request(f"{base}/auth/token")
     with urllib.request.urlopen(req, timeout=30) as r:
@@ -41,8 +43,10 @@ def get_token(base: str) -> str:
 
 
 def latest_run(base: str, token: str, dag_id: str) -> str | None:
-    req = urllib.request.Request(f"{base}/api/v2/dags/{dag_id}/dagRuns?order_by=-run_after&limit=1",
-                                 headers={"Authorization": f"Bearer {token}"})
+    req = urllib.request.Request(
+        f"{base}/api/v2/dags/{dag_id}/dagRuns?order_by=-run_after&limit=1",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     with urllib.request.urlopen(req, timeout=30) as r:
         runs = json.loads(r.read())["dag_runs"]
     return runs[0]["dag_run_id"] if runs else None
@@ -57,9 +61,18 @@ class Chromium:
             sys.exit("chromium not found: apt-get install chromium")
         self.tmp = tempfile.mkdtemp(prefix="ghtrader-shots-")
         self.proc = subprocess.Popen(
-            [exe, "--headless=new", "--no-sandbox", "--disable-gpu", f"--remote-debugging-port={port}",
-             "--remote-debugging-address=127.0.0.1", f"--user-data-dir={self.tmp}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                exe,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--remote-debugging-port={port}",
+                "--remote-debugging-address=127.0.0.1",
+                f"--user-data-dir={self.tmp}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             try:

@@ -50,8 +50,14 @@ def airflow_env(repo: Path = REPO, home: Path | None = None) -> dict[str, str]:
 
 
 #: Loopback ports of production mode (``make prod-up``); override with the same-named env vars.
-PROD_PORTS = {"PG_PORT": "5433", "REDIS_PORT": "6380", "AIRFLOW_PORT": "8080", "PROMETHEUS_PORT": "9090",
-              "STATSD_PORT": "9125", "STATSD_WEB_PORT": "9102"}
+PROD_PORTS = {
+    "PG_PORT": "5433",
+    "REDIS_PORT": "6380",
+    "AIRFLOW_PORT": "8080",
+    "PROMETHEUS_PORT": "9090",
+    "STATSD_PORT": "9125",
+    "STATSD_WEB_PORT": "9102",
+}
 
 
 def prod_env(repo: Path = REPO, prod_dir: Path | None = None) -> dict[str, str]:
@@ -118,7 +124,8 @@ if __name__ == "__main__":
     if "--ensure-passwords" in sys.argv[1:]:
         e = prod_env()
         ensure_passwords(
-            Path(e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]), e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
+            Path(e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]),
+            e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"],
         )
         sys.exit(0)
     env = prod_env() if "--prod" in sys.argv[1:] else airflow_env()

@@ -91,7 +91,7 @@ def label_map_index(label: str) -> None:
     """
     from airflow.sdk import get_current_context
 
-    get_current_context()["ghtrader_label"] = label  # type: ignore[literal-required]
+    get_current_context()["ghtrader_label"] = label  # type: ignore[typeddict-unknown-key]
 
 
 MAP_INDEX_TEMPLATE = "{{ ghtrader_label }}"

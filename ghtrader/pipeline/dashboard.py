@@ -62,7 +62,7 @@ def supervisor_states(socket: Path | None, timeout_s: float = 2.0) -> list[dict[
             proxy = xmlrpc.client.ServerProxy(
                 "http://127.0.0.1", transport=SupervisorTransport(None, None, f"unix://{socket}")
             )
-            return list(proxy.supervisor.getAllProcessInfo())
+            return list(proxy.supervisor.getAllProcessInfo())  # type: ignore[arg-type]
         finally:
             _s.setdefaulttimeout(old)
     except Exception as exc:  # noqa: BLE001 - shown, not raised
@@ -121,7 +121,9 @@ def runs_table(runs_dir: Path, rows: Sequence[RunRow]) -> str:
     for r in rows:
         dq_cls = "ok" if r.dq == "pass" else ("bad" if r.dq.startswith("FAIL") else "muted")
         models = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} —" for k, v in r.models.items())
-        failed = f' <span class="bad">failed: {_e(", ".join(r.failed_tasks))}</span>' if r.failed_tasks else ""
+        failed = (
+            f' <span class="bad">failed: {_e(", ".join(r.failed_tasks))}</span>' if r.failed_tasks else ""
+        )
         body.append(
             f'<tr class="run" data-var="{_e(r.var)}"><td>{_e(r.var)}</td><td>{_e(r.start)} … {_e(r.end)}</td>'
             f"<td><small>{_e(', '.join(r.run_ids)) or '—'}</small>{failed}</td>"
@@ -140,10 +142,13 @@ def champions_table(runs_dir: Path, varieties: Sequence[str] = VARIETIES) -> str
     rows = []
     for var in varieties:
         ptr = champion(runs_dir, var)
-        last = (decisions(runs_dir, var) or [None])[-1]
+        log = decisions(runs_dir, var)
+        last = log[-1] if log else None
         verdict = _promotion_cell(last) if last else '<span class="muted">no decision yet</span>'
         if ptr is None:
-            rows.append(f'<tr class="champion"><td>{var}</td><td class="muted">none</td><td></td><td>{verdict}</td></tr>')
+            rows.append(
+                f'<tr class="champion"><td>{var}</td><td class="muted">none</td><td></td><td>{verdict}</td></tr>'
+            )
             continue
         meta = ptr.get("meta") or {}
         rows.append(
@@ -224,8 +229,16 @@ def dashboard_html(
 def dashboard_json(runs_dir: Path) -> str:
     """The runs table as JSON (for scripts and tests)."""
     rows = [
-        {"var": r.var, "start": r.start, "end": r.end, "run_ids": r.run_ids, "dq": r.dq, "models": r.models,
-         "promotion": r.promotion, "report": r.report}
+        {
+            "var": r.var,
+            "start": r.start,
+            "end": r.end,
+            "run_ids": r.run_ids,
+            "dq": r.dq,
+            "models": r.models,
+            "promotion": r.promotion,
+            "report": r.report,
+        }
         for r in read_rows(runs_dir)
     ]
     return json.dumps(rows, indent=1, default=str)

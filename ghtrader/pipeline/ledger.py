@@ -70,7 +70,7 @@ class RunRow:
 
     @property
     def dq(self) -> str:
-        """"pass", "FAIL" (naming the gates) or "—" when no gate has run yet."""
+        """ "pass", "FAIL" (naming the gates) or "—" when no gate has run yet."""
         gates = self._gates()
         if not gates:
             return "—"

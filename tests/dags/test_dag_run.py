@@ -82,8 +82,12 @@ def test_too_short_range_fails_in_the_first_task_without_retry(dagbag, tmp_path:
     import time
 
     dag = dagbag.get_dag("ghtrader_cu")
-    conf = CONF | {"start": "2025-03-17", "end": "2025-03-19", "data_dir": str(tmp_path / "d"),
-                   "runs_dir": str(tmp_path / "r")}
+    conf = CONF | {
+        "start": "2025-03-17",
+        "end": "2025-03-19",
+        "data_dir": str(tmp_path / "d"),
+        "runs_dir": str(tmp_path / "r"),
+    }
     t0 = time.perf_counter()
     dr = dag.test(run_conf=conf)
     assert time.perf_counter() - t0 < 30

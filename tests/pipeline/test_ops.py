@@ -37,7 +37,14 @@ def receiver():  # noqa: ANN201 - (url, received bodies)
 
 
 class _TI:
-    dag_id, run_id, task_id, map_index, try_number, log_url = "ghtrader_cu", "r1", "train", 1, 2, "http://x/log"
+    dag_id, run_id, task_id, map_index, try_number, log_url = (
+        "ghtrader_cu",
+        "r1",
+        "train",
+        1,
+        2,
+        "http://x/log",
+    )
 
 
 def test_failure_alert_posts_json_to_the_webhook(receiver, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
@@ -45,8 +52,16 @@ def test_failure_alert_posts_json_to_the_webhook(receiver, monkeypatch: pytest.M
     monkeypatch.setenv(ENV_URL, url)
     on_failure({"ti": _TI(), "exception": ValueError("boom")})
     assert got == [
-        {"event": "task_failed", "dag_id": "ghtrader_cu", "run_id": "r1", "task_id": "train", "map_index": 1,
-         "try_number": 2, "error": "ValueError: boom", "log_url": "http://x/log"}
+        {
+            "event": "task_failed",
+            "dag_id": "ghtrader_cu",
+            "run_id": "r1",
+            "task_id": "train",
+            "map_index": 1,
+            "try_number": 2,
+            "error": "ValueError: boom",
+            "log_url": "http://x/log",
+        }
     ]
 
 
@@ -73,7 +88,10 @@ def test_empty_login_body_is_a_400_not_a_500() -> None:
     c = TestClient(app, raise_server_exceptions=False)
     r = c.post("/auth/token", content=b"", headers={"content-type": "application/json"})
     assert r.status_code == 400 and "username and password" in r.json()["detail"]
-    assert c.post("/auth/token", json={"username": "a", "password": "b"}).json() == {"username": "a", "password": "b"}
+    assert c.post("/auth/token", json={"username": "a", "password": "b"}).json() == {
+        "username": "a",
+        "password": "b",
+    }
 
 
 def _runs(tmp_path: Path) -> Path:
@@ -81,11 +99,48 @@ def _runs(tmp_path: Path) -> Path:
     (runs / "reports" / "e1").mkdir(parents=True)
     (runs / "reports" / "e1" / "report.html").write_text("<html>report</html>")
     base = {"dag_id": "ghtrader_au", "run_id": "manual__1"}
-    record(runs, "au", "2025-03-03", "2025-03-28", "gx_ticks", base | {"state": "success", "result": {}}, label="SHFE.au2506")
-    record(runs, "au", "2025-03-03", "2025-03-28", "gx_main_l5", base | {"state": "failed", "error": "DataQualityError: x"})
-    record(runs, "au", "2025-03-03", "2025-03-28", "train", base | {"state": "success", "result": {"model": "lgbm", "macro_f1_mean": 0.41}}, label="lgbm")
-    record(runs, "au", "2025-03-03", "2025-03-28", "evaluate", base | {"state": "success", "result": {"report": str(runs / "reports/e1/report.html")}})
-    record(runs, "au", "2025-03-03", "2025-03-28", "promote", base | {"state": "success", "result": {"promote": False, "reasons": ["macro-F1 gain 0.001 < 0.005"]}})
+    record(
+        runs,
+        "au",
+        "2025-03-03",
+        "2025-03-28",
+        "gx_ticks",
+        base | {"state": "success", "result": {}},
+        label="SHFE.au2506",
+    )
+    record(
+        runs,
+        "au",
+        "2025-03-03",
+        "2025-03-28",
+        "gx_main_l5",
+        base | {"state": "failed", "error": "DataQualityError: x"},
+    )
+    record(
+        runs,
+        "au",
+        "2025-03-03",
+        "2025-03-28",
+        "train",
+        base | {"state": "success", "result": {"model": "lgbm", "macro_f1_mean": 0.41}},
+        label="lgbm",
+    )
+    record(
+        runs,
+        "au",
+        "2025-03-03",
+        "2025-03-28",
+        "evaluate",
+        base | {"state": "success", "result": {"report": str(runs / "reports/e1/report.html")}},
+    )
+    record(
+        runs,
+        "au",
+        "2025-03-03",
+        "2025-03-28",
+        "promote",
+        base | {"state": "success", "result": {"promote": False, "reasons": ["macro-F1 gain 0.001 < 0.005"]}},
+    )
     return runs
 
 
@@ -93,7 +148,9 @@ def test_dashboard_rows_show_dq_failure_metrics_and_rejected_promotion(tmp_path:
     runs = _runs(tmp_path)
     (row,) = read_rows(runs)
     assert row.dq == "FAIL: gx_main_l5" and row.models == {"lgbm": 0.41} and row.run_ids == ["manual__1"]
-    page = dashboard_html(runs, daemons=[DaemonSpec("recorder", "http://127.0.0.1:9")], supervisor_socket=tmp_path / "none.sock")
+    page = dashboard_html(
+        runs, daemons=[DaemonSpec("recorder", "http://127.0.0.1:9")], supervisor_socket=tmp_path / "none.sock"
+    )
     assert page.count('<tr class="run"') == 1
     assert "not promoted</span> (champion kept)" in page and "macro-F1 gain 0.001" in page
     assert 'href="files/reports/e1/report.html"' in page and "lgbm 0.4100" in page
@@ -153,7 +210,9 @@ def test_supervisor_states_reads_a_real_supervisord(tmp_path: Path) -> None:
         os.kill(pid, 15)
 
 
-def test_airflow_secrets_generated_once_per_install_and_private(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_airflow_secrets_generated_once_per_install_and_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ghtrader.pipeline.airflow_env import REPO, SECRET_KEYS, airflow_env
 
     for k in SECRET_KEYS:
@@ -171,7 +230,12 @@ def test_short_range_is_rejected_by_resolve_with_one_line(tmp_path: Path) -> Non
 
     from ghtrader.pipeline.steps import resolve_spec
 
-    params = {"start": "2025-03-17", "end": "2025-03-19", "data_dir": str(tmp_path), "runs_dir": str(tmp_path)}
+    params = {
+        "start": "2025-03-17",
+        "end": "2025-03-19",
+        "data_dir": str(tmp_path),
+        "runs_dir": str(tmp_path),
+    }
     with pytest.raises(ValueError, match=r"has 3 trading days; the walk-forward needs >= 11") as ei:
         resolve_spec("cu", params, dt.date(2025, 3, 19))
     assert "\n" not in str(ei.value)

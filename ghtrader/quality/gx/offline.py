@@ -81,4 +81,6 @@ def remote_links(site_dir: Path) -> list[str]:
     import re
 
     pat = re.compile(r'<(?:script|link)[^>]+(?:src|href)="(https?://[^"]+)"')
-    return sorted({m for p in Path(site_dir).rglob("*.html") for m in pat.findall(p.read_text(encoding="utf-8"))})
+    return sorted(
+        {m for p in Path(site_dir).rglob("*.html") for m in pat.findall(p.read_text(encoding="utf-8"))}
+    )

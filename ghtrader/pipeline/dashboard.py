@@ -107,7 +107,9 @@ def _promotion_cell(p: Mapping[str, Any] | None) -> str:
 def _docs_links(runs_dir: Path, row: RunRow) -> str:
     links = []
     for name, t in sorted(row.tasks.items()):
-        res = t.get("result") or {}
+        res = t.get("result")
+        if not isinstance(res, dict):
+            continue
         docs = [res.get("docs")] + [v.get("docs") for v in res.values() if isinstance(v, dict)]
         for d in [d for d in docs if d]:
             links.append(_link(runs_dir, d, name))

@@ -61,7 +61,7 @@ up() {
   for v in cu au ag; do airflow pools set "ghtrader_$v" 1 "serializes runs of $v" >/dev/null; done
   "$VENV/bin/python" -m ghtrader.pipeline.airflow_env --ensure-passwords  # never printed by Airflow
   "${CTL[@]}" start airflow:* >/dev/null || true
-  wait_for 120 "the Airflow API server" curl -sf "http://127.0.0.1:$GHTRADER_AIRFLOW_PORT/api/v2/monitor/health"
+  wait_for 600 "the Airflow API server" curl -sf "http://127.0.0.1:$GHTRADER_AIRFLOW_PORT/api/v2/monitor/health"
   echo "ghTrader production mode is up (supervisorctl -c $CONF status):"
   "${CTL[@]}" status || true
   echo "Airflow UI:  http://127.0.0.1:$GHTRADER_AIRFLOW_PORT   (users: ${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS})"

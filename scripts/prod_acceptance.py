@@ -31,6 +31,7 @@ from typing import Any
 from ghtrader.pipeline.airflow_env import prod_env
 
 ENV = prod_env()
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 BASE = f"http://127.0.0.1:{ENV['GHTRADER_AIRFLOW_PORT']}"
 WORK = Path(ENV["GHTRADER_PROD_DIR"]) / "acceptance"
 # tiny but real: 2 contracts, 8 trading days, 2 walk-forward splits
@@ -67,16 +68,31 @@ def api(method: str, path: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     req = urllib.request.Request(f"{BASE}/api/v2{path}", data, headers, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            raw = r.read()
-            return json.loads(raw) if raw else None
-    except urllib.error.HTTPError as e:
-        raise RuntimeError(f"{method} {path}: HTTP {e.code} {e.read()[:300]!r}") from e
+    for attempt in range(5):  # a loaded API server can be slow to answer; GETs/PATCHes are idempotent
+        try:
+            with urllib.request.urlopen(req, timeout=180) as r:
+                raw = r.read()
+                return json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"{method} {path}: HTTP {e.code} {e.read()[:300]!r}") from e
+        except TimeoutError:
+            if method == "POST" or attempt == 4:
+                raise
+    return None
+
+
+def unpause(var: str) -> None:
+    """Unpause (manual runs of a paused DAG never start) without letting the nightly catch-up run
+    (20-day default window) compete with the acceptance runs: delete scheduled runs it creates."""
+    api("PATCH", f"/dags/ghtrader_{var}", {"is_paused": False})
+    for r in api("GET", f"/dags/ghtrader_{var}/dagRuns?limit=100")["dag_runs"]:
+        if r["run_type"] == "scheduled" and r["state"] in ("queued", "running"):
+            api("PATCH", f"/dags/ghtrader_{var}/dagRuns/{r['dag_run_id']}", {"state": "failed"})
+            api("DELETE", f"/dags/ghtrader_{var}/dagRuns/{r['dag_run_id']}")
 
 
 def trigger(var: str, conf: dict[str, Any], logical_date: str | None = None) -> str:
-    api("PATCH", f"/dags/ghtrader_{var}", {"is_paused": False})
+    unpause(var)
     run = api("POST", f"/dags/ghtrader_{var}/dagRuns", {"logical_date": logical_date, "conf": conf})
     return str(run["dag_run_id"])
 
@@ -161,7 +177,7 @@ def run_backfill() -> None:
     conf = CONF | {"window_days": 8, "symbols": SYMBOLS["cu"]}
     dates = ["2025-03-24", "2025-03-25", "2025-03-26"]
     bf_dirs = dirs("cu", "backfill")
-    api("PATCH", "/dags/ghtrader_cu", {"is_paused": False})
+    unpause("cu")
     t0 = time.time()
     bf = api(
         "POST",

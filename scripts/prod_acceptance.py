@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ghtrader.pipeline.airflow_env import prod_env
 
@@ -87,8 +88,8 @@ def unpause(var: str) -> None:
     api("PATCH", f"/dags/ghtrader_{var}", {"is_paused": False})
     for r in api("GET", f"/dags/ghtrader_{var}/dagRuns?limit=100")["dag_runs"]:
         if r["run_type"] == "scheduled" and r["state"] in ("queued", "running"):
-            api("PATCH", f"/dags/ghtrader_{var}/dagRuns/{r['dag_run_id']}", {"state": "failed"})
-            api("DELETE", f"/dags/ghtrader_{var}/dagRuns/{r['dag_run_id']}")
+            api("PATCH", f"/dags/ghtrader_{var}/dagRuns/{quote(r['dag_run_id'])}", {"state": "failed"})
+            api("DELETE", f"/dags/ghtrader_{var}/dagRuns/{quote(r['dag_run_id'])}")
 
 
 def trigger(var: str, conf: dict[str, Any], logical_date: str | None = None) -> str:
@@ -100,15 +101,15 @@ def trigger(var: str, conf: dict[str, Any], logical_date: str | None = None) -> 
 def wait(var: str, run_id: str, timeout_s: float = 3600) -> str:
     t0 = time.time()
     while time.time() - t0 < timeout_s:
-        state = api("GET", f"/dags/ghtrader_{var}/dagRuns/{run_id}")["state"]
-        if state in ("success", "failed"):
-            return str(state)
+        run = api("GET", f"/dags/ghtrader_{var}/dagRuns/{quote(run_id)}")
+        if run["dag_run_id"] == run_id and run["state"] in ("success", "failed") and run.get("end_date"):
+            return str(run["state"])
         time.sleep(5)
     return "timeout"
 
 
 def tis(var: str, run_id: str) -> list[dict[str, Any]]:
-    return api("GET", f"/dags/ghtrader_{var}/dagRuns/{run_id}/taskInstances?limit=500")["task_instances"]
+    return api("GET", f"/dags/ghtrader_{var}/dagRuns/{quote(run_id)}/taskInstances?limit=500")["task_instances"]
 
 
 def dirs(var: str, tag: str) -> dict[str, str]:
@@ -125,7 +126,7 @@ def celery_totals() -> dict[str, int]:
 
 def run_trigger() -> None:
     subprocess.run(
-        ["airflow", "pools", "set", "tqsdk", "1", "TqSdk API concurrency"], check=True, capture_output=True
+        [AIRFLOW, "pools", "set", "tqsdk", "1", "TqSdk API concurrency"], check=True, capture_output=True
     )
     before = celery_totals()
     t0 = time.time()
@@ -162,7 +163,7 @@ def run_trigger() -> None:
         f"{len(pooled)} pooled task instances on queues {sorted({p[3] for p in pooled})}, overlaps {overlaps}",
     )
     subprocess.run(
-        ["airflow", "pools", "set", "tqsdk", "4", "TqSdk API concurrency"], check=True, capture_output=True
+        [AIRFLOW, "pools", "set", "tqsdk", "4", "TqSdk API concurrency"], check=True, capture_output=True
     )
 
 

@@ -13,6 +13,7 @@ from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
+from ghtrader.cli.record import record
 from ghtrader.cli.schedule import main_l5, main_schedule
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.command("contracts")(contracts)
 app.command("backtest")(backtest)
 app.command("promote")(promote)
 app.command("audit")(audit)
+app.command("record")(record)
 app.add_typer(db_app, name="db")
 
 

@@ -11,6 +11,7 @@ from ghtrader.cli.contracts import contracts
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
+from ghtrader.cli.factors import factors_app
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
 from ghtrader.cli.record import record
@@ -37,6 +38,7 @@ app.command("promote")(promote)
 app.command("audit")(audit)
 app.command("record")(record)
 app.add_typer(db_app, name="db")
+app.add_typer(factors_app, name="factors")
 
 
 def main() -> None:

@@ -192,4 +192,6 @@ def test_promotion_gate_on_tier2_net_pnl() -> None:
     bad = gate_checks({"metrics": {"backtest_tier2": {"net_pnl": -5.0}}}, None, gates)
     missing = gate_checks({"metrics": {}}, None, gates)
     assert [c.passed for c in ok + bad + missing] == [True, False, False]
-    assert gate_checks({"metrics": {}}, None, PromotionGates()) == gate_checks({"metrics": {}}, None, PromotionGates())
+    assert gate_checks({"metrics": {}}, None, PromotionGates()) == gate_checks(
+        {"metrics": {}}, None, PromotionGates()
+    )

@@ -11,6 +11,7 @@ from ghtrader.cli.contracts import contracts
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
+from ghtrader.cli.factors import factors_app
 from ghtrader.cli.lake import lake_app
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
@@ -36,6 +37,7 @@ app.command("backtest")(backtest)
 app.command("promote")(promote)
 app.command("audit")(audit)
 app.add_typer(db_app, name="db")
+app.add_typer(factors_app, name="factors")
 app.add_typer(lake_app, name="lake")
 
 

@@ -38,7 +38,7 @@ def test_legacy_partition_reads_unchanged_and_is_converted_on_write(tmp_path: Pa
     write_manifest(pdir, Manifest("ticks", SYM, DAY, schema_hash(table.schema), 50, (entry,), None, None))
     assert read_partition(pdir).equals(table)
     res = commit_partition(pdir, table, dataset="ticks", mode="replace")
-    assert res.status == "written" and read_partition(pdir).equals(table)
+    assert res.status == "unchanged" and read_partition(pdir).equals(table)  # same rows: converted in place
     assert sorted(p.name for p in pdir.iterdir()) == ["_manifest.json", res.manifest.files[0].name]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,8 +35,14 @@ class Settings(BaseSettings):
     questdb_user: str = "admin"
     questdb_password: SecretStr = SecretStr("quest")
     questdb_database: str = "qdb"
-    # live trading gate (step 1 of 2)
+    # live trading gate (step 1 of 2; step 2 is ``--confirm-live I_UNDERSTAND``)
     live_enabled: bool = False
+
+    @field_validator("live_enabled", mode="before")
+    @classmethod
+    def _strict_live(cls, value: Any) -> bool:
+        """Only the literal ``true`` (any case) enables live trading; "1", "yes", "on" do not."""
+        return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
     @property
     def lake_dir(self) -> Path:

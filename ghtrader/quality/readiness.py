@@ -23,7 +23,6 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import CONTINUOUS_RE, ContractBook, variety_of
@@ -41,7 +40,8 @@ from ghtrader.quality.gx.suites import (
 )
 from ghtrader.schema import MAIN_L5_COLUMNS, TICK_COLUMNS
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import read_manifest, verify_partition
+from ghtrader.store.manifest import verify_partition
+from ghtrader.store.partition import read_partition
 
 Frame = Callable[[pa.Table, dt.date, str], dict[str, pd.DataFrame]]  # (table, day, label) -> suite frames
 
@@ -63,10 +63,10 @@ def _run_name(symbols: Sequence[str], days: Sequence[dt.date]) -> str:
 
 
 def _read(pdir: Path) -> pa.Table:
-    m = read_manifest(pdir)
-    assert m is not None
-    tables = [pq.read_table(pdir / f.name, partitioning=None) for f in m.files]
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    table = read_partition(pdir)
+    if table is None:
+        raise ValueError(f"{pdir}: not committed")
+    return table
 
 
 def _partitions(

@@ -16,7 +16,6 @@ Writes ``<out>/drill.json`` and prints it.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import random
@@ -36,7 +35,6 @@ from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
 from ghtrader.sources.sim import SimConfig, SimSource
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import verify_partition
 from ghtrader.testing import REPO_ROOT
 from ghtrader.testing.supervisor import BIN, LiveStack
 
@@ -45,7 +43,9 @@ SEED = 20250303
 
 
 def stored_frame(lake: ParquetLake) -> pd.DataFrame:
-    frames = [lake.read_day("ticks", s, d).to_pandas() for s in lake.symbols("ticks") for d in lake.days("ticks", s)]
+    frames = [
+        lake.read_day("ticks", s, d).to_pandas() for s in lake.symbols("ticks") for d in lake.days("ticks", s)
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["symbol", "datetime_ns"])
 
 
@@ -74,20 +74,36 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
     )
     rng = random.Random(args.seed)
     kills: list[dict[str, float | int]] = []
+
+    def wait_recording(pid: int, timeout: float = 300.0) -> None:
+        """Until ``pid`` has committed a flush with rows (its sim day is generated, it records)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(
+                e.get("event") == "flush" and e.get("rows") and e.get("pid", pid) == pid for e in since(pid)
+            ):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"recorder pid {pid} never flushed{stack.tail()}")
+
+    def since(pid: int) -> list[dict[str, object]]:
+        ev = stack.events()
+        starts = [i for i, e in enumerate(ev) if e.get("event") == "started" and e.get("pid") == pid]
+        return ev[starts[-1] :] if starts else []
+
     stack.start()
     try:
         pid = stack.wait_running(timeout=180)
-        stack.wait_heartbeat(pid, timeout=180)
-        time.sleep(args.flush_s * 2 + 8)  # first day generated and flushed at least once
+        wait_recording(pid)
         for k in range(args.kills):
-            time.sleep(rng.uniform(0.3, args.flush_s * 2 + 2))  # a random moment (maybe mid-flush)
+            time.sleep(rng.uniform(0.0, args.flush_s * 2))  # a random moment (often mid-flush)
             t_kill = time.time()
             os.kill(pid, signal.SIGKILL)
             new = stack.wait_running(not_pid=pid, timeout=180)
             kills.append({"kill": k + 1, "pid": pid, "t_kill": t_kill, "new_pid": new})
             print(f"kill {k + 1}/{args.kills}: pid {pid} -> {new}", flush=True)
             pid = new
-            stack.wait_heartbeat(pid, timeout=180)
+            wait_recording(pid)
         time.sleep(rng.uniform(args.flush_s, args.flush_s * 3))
         t_stop = time.time()
         stop = stack.ctl("stop", "live:recorder")
@@ -95,7 +111,14 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
     finally:
         stack.shutdown()
 
-    started = {int(e["pid"]): float(e["ts"]) for e in events if e.get("event") == "started"}  # type: ignore[arg-type]
+    # wall time at which each process's feed opened (its ticks arrive from then on)
+    feed_open: dict[int, float] = {}
+    current = 0
+    for e in events:
+        if e.get("event") == "started":
+            current = int(e["pid"])  # type: ignore[call-overload]
+        elif e.get("event") == "feed_open" and current not in feed_open:
+            feed_open[current] = float(e["ts"])  # type: ignore[arg-type]
     cal = TradingCalendar.bundled()
     book = ContractBook.load(cal)
     clock = load_or_start_clock(
@@ -110,7 +133,12 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
         [f for d in days for f in sim.fetch_day(symbols, d).ticks.values() if len(f)], ignore_index=True
     )
     key = ["symbol", "datetime_ns"]
-    torn = [str(lake.partition_dir("ticks", s, d)) for s in symbols for d in lake.days("ticks", s) if lake.verify("ticks", s, d)]
+    torn = [
+        str(lake.partition_dir("ticks", s, d))
+        for s in symbols
+        for d in lake.days("ticks", s)
+        if lake.verify("ticks", s, d)
+    ]
     merged = got.merge(truth, on=key, how="left", indicator=True)
     audit = ghtrader("audit", "--dataset", "ticks", "--runs-dir", str(out / "runs"), data=data)
 
@@ -120,7 +148,7 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
     truth_by_sym = {s: np.sort(g["datetime_ns"].to_numpy()) for s, g in truth.groupby("symbol")}
     for kinfo in kills:
         m_kill = clock.market_ns(float(kinfo["t_kill"]))
-        restart_s = started.get(int(kinfo["new_pid"]), np.nan) - float(kinfo["t_kill"])
+        restart_s = feed_open.get(int(kinfo["new_pid"]), np.nan) - float(kinfo["t_kill"])
         lost = 0
         last_before, first_after = [], []
         for s, ns in ns_by_sym.items():
@@ -145,10 +173,12 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
                 "within_bound": bool(window_s <= bound_s + 0.5),  # + feed poll and scheduling slack
             }
         )
-    # SIGTERM: every tick released before the stop signal is stored
-    released = clock.market_ns(t_stop - 0.3)
-    last_start = max(started.values())
-    from_ns = clock.market_ns(last_start + 1.0)
+    # SIGTERM: every tick received before the stop signal is stored (received = up to the last
+    # received tick the final flush reports; from the first tick after the last restart)
+    final = [e for e in events if e.get("event") == "final_flush"][-1]
+    released = int(final.get("last_received_ns") or clock.market_ns(t_stop - 0.3))  # type: ignore[call-overload]
+    opened = clock.market_ns(feed_open[max(feed_open, key=lambda p: feed_open[p])])
+    from_ns = int(got["datetime_ns"][got["datetime_ns"] >= opened].min())
     want = truth[(truth["datetime_ns"] >= from_ns) & (truth["datetime_ns"] <= released)]
     sigterm_lost = int((~want.set_index(key).index.isin(got.set_index(key).index)).sum())
 
@@ -158,7 +188,9 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
     batch_cmds = []
     for v in varieties:
         for target in (data, pure):
-            r = ghtrader("download", "--source", "sim", "--var", v, "--start", start, "--end", end, data=target)
+            r = ghtrader(
+                "download", "--source", "sim", "--var", v, "--start", start, "--end", end, data=target
+            )
             batch_cmds.append({"var": v, "dir": str(target), "rc": r.returncode, "err": r.stderr[-300:]})
     pure_lake = ParquetLake(pure / "lake_v2")
     byte_equal = row_equal = differ = 0

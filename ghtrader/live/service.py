@@ -207,6 +207,7 @@ def run_record(
                 recorder.mark_reconnect()
                 log_event(d.log, "feed_reconnect")
             first = False
+            log_event(d.log, "feed_open", market_ns=clock.market_ns())  # ticks from here on arrive
             try:
                 for batch in feed:
                     recorder.subscribed = tuple(feed.symbols)
@@ -240,6 +241,7 @@ def _compactor(daemon: Daemon, recorder: Recorder, every_s: float = 5.0) -> None
 
 def _final_flush(daemon: Daemon, recorder: Recorder) -> None:
     res = recorder.flush("shutdown")
+    last_received = max(recorder.last_ns.values(), default=None)  # every row up to it is now stored
     gaps = recorder.record_stop_gaps()
     try:
         recorder.sync_questdb()
@@ -252,6 +254,7 @@ def _final_flush(daemon: Daemon, recorder: Recorder) -> None:
         parts=res.partitions,
         ms=round(res.seconds * 1e3, 1),
         gaps=len(gaps),
+        last_received_ns=last_received,
     )
 
 

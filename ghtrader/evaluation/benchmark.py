@@ -264,8 +264,24 @@ def benchmark(
         },
     )
     say("report")
-    write_report(report_dir / "report.html", metrics, table, {n: r.equity for n, r in backtests.items()})
+    write_report(
+        report_dir / "report.html",
+        metrics,
+        table,
+        {n: r.equity for n, r in backtests.items()},
+        links=factor_report_links(runs_dir, symbol, report_dir),
+    )
     return BenchmarkResult(eval_id, report_dir, table, run_dirs, bt_metrics)
+
+
+def factor_report_links(runs_dir: Path, symbol: str, report_dir: Path) -> dict[str, str]:
+    """Link to the symbol's newest ``ghtrader factors report`` (relative to ``report_dir``), if any."""
+    import os
+
+    from ghtrader.reports.factors import latest_report
+
+    found = latest_report(runs_dir, symbol)
+    return {"Factor analysis report": os.path.relpath(found, report_dir)} if found else {}
 
 
 def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:

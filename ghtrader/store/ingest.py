@@ -1,6 +1,10 @@
 """Ingest pipeline: source frames -> quality gate -> quarantine + whole-partition lake writes.
 
-Traps: bad rows never reach the lake silently (they go to the quarantine sink with a reason); a
+Traps: input is sorted by (symbol, datetime_ns) before the gate (sources and CSV exports may be in
+any order; the gate's sequential rules would otherwise reject all but one row of a reversed file);
+bad rows never reach the lake silently (they go to the quarantine sink with a reason) and a day
+left with under ``min_kept`` of its rows is reported in ``short_days``; a stored day whose rows a new
+import strictly contains is superseded (old files kept), any other difference is a ``conflict``; a
 partition is written whole or not at all; a requested symbol with zero ticks is marked no-data so the
 day is not refetched forever, but a symbol whose ticks were all rejected is *not* (it had data); with
 ``skip_existing`` a day whose partitions all exist (or are no-data) is skipped without fetching.
@@ -14,7 +18,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +38,8 @@ from ghtrader.store.quarantine import quarantine_rows
 ProgressFn = Callable[[dt.date, "IngestSummary"], None]
 ROW_ID = "__ingest_row_id"
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
+SYMBOL_REASONS = ("bad_symbol", "unknown_symbol", "missing: symbol")
+DEFAULT_MIN_KEPT = 0.5  # a (symbol, day) keeping a smaller fraction of its rows is a short day
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -48,6 +54,7 @@ class IngestSummary:
     partitions_written: int = 0
     partitions_unchanged: int = 0
     partitions_kept_existing: int = 0
+    partitions_superseded: int = 0
     sidecars_written: int = 0
     days_fetched: int = 0
     days_skipped: int = 0
@@ -55,6 +62,8 @@ class IngestSummary:
     symbols: tuple[str, ...] = ()
     days: tuple[dt.date, ...] = ()
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    short_days: tuple[str, ...] = ()  # "SYM DAY: kept/read rows kept" below the threshold
+    conflicts: tuple[str, ...] = ()  # "SYM DAY": stored with other rows, left alone
 
     def __add__(self, other: IngestSummary) -> IngestSummary:
         counts = {
@@ -68,12 +77,22 @@ class IngestSummary:
             symbols=tuple(sorted(set(self.symbols) | set(other.symbols))),
             days=tuple(sorted(set(self.days) | set(other.days))),
             quarantine_reasons=dict(sorted(reasons.items())),
+            short_days=tuple(sorted({*self.short_days, *other.short_days})),
+            conflicts=tuple(sorted({*self.conflicts, *other.conflicts})),
         )
+
+    @property
+    def stored_nothing(self) -> bool:
+        """No row written, none already present: the import had no effect at all."""
+        present = self.partitions_unchanged + self.partitions_kept_existing + self.days_skipped
+        return self.rows_written == 0 and present == 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["symbols"] = list(self.symbols)
         d["days"] = [x.isoformat() for x in self.days]
+        d["short_days"] = list(self.short_days)
+        d["conflicts"] = list(self.conflicts)
         return d
 
     def to_json(self) -> str:
@@ -89,6 +108,8 @@ def _summarize(infos: Sequence[PartitionInfo], rows_in: int, rejected: pd.DataFr
         partitions_written=sum(i.status == "written" for i in infos),
         partitions_unchanged=sum(i.status == "unchanged" for i in infos),
         partitions_kept_existing=sum(i.status == "kept_existing" for i in infos),
+        partitions_superseded=sum(i.status == "superseded" for i in infos),
+        conflicts=tuple(f"{i.symbol} {i.trading_day}" for i in infos if i.status == "kept_existing"),
         symbols=tuple(sorted({i.symbol for i in infos})),
         days=tuple(sorted({i.trading_day for i in infos})),
         quarantine_reasons=dict(sorted(reasons.items())),
@@ -157,9 +178,17 @@ def write_frame(
         part = table.slice(a, b - a)
         by_symbol.setdefault(part["symbol"][0].as_py(), []).append((part["trading_day"][0].as_py(), part))
 
+    supersede = getattr(store, "supersede_partition", None)
+
+    def write_one(symbol: str, day: dt.date, part: pa.Table) -> PartitionInfo:
+        info = store.write_partition(dataset, symbol, day, part, mode=mode)
+        if info.status == "kept_existing" and supersede is not None:
+            info = supersede(dataset, symbol, day, part)
+        return info
+
     def write_symbol(item: tuple[str, list[tuple[dt.date, pa.Table]]]) -> list[PartitionInfo]:
         symbol, parts = item
-        return [store.write_partition(dataset, symbol, day, part, mode=mode) for day, part in parts]
+        return [write_one(symbol, day, part) for day, part in parts]
 
     return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
 
@@ -175,18 +204,63 @@ def ingest_frame(
     quarantine_dir: Path,
     mode: WriteMode = "skip_existing",
     workers: int = DEFAULT_WORKERS,
+    min_kept: float = DEFAULT_MIN_KEPT,
 ) -> IngestSummary:
-    """Validate ``df`` (tick schema, any symbols/days, ``trading_day`` assigned), quarantine rejects, write."""
+    """Sort, validate ``df`` (tick schema, any symbols/days, ``trading_day`` assigned), quarantine, write."""
     check_mode(mode)
     schema = dataset_schema(dataset)
     _check_quarantine_outside(lake, quarantine_dir)
     if df.empty:
         return IngestSummary()
-    df = df.reset_index(drop=True)
+    df = sort_for_gate(df)
     clean, rejected = _validate(df, schema, calendar, book)
     quarantine_rows(Path(quarantine_dir), dataset, rejected, source=source)
     infos = write_frame(lake, dataset, clean, mode, workers)
-    return _summarize(infos, len(df), rejected)
+    summary = _summarize(infos, len(df), rejected)
+    # Rows of an unusable symbol belong to no stored partition: they cannot make a day "short".
+    unusable = rejected[rejected["reason"].isin(SYMBOL_REASONS)] if len(rejected) else rejected
+    return replace(summary, short_days=short_days(df, clean, min_kept, unusable))
+
+
+def sort_for_gate(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows stably sorted by (symbol, datetime_ns); unparsable keys last, index reset."""
+    df = df.reset_index(drop=True)
+    if "symbol" not in df.columns or "datetime_ns" not in df.columns or len(df) < 2:
+        return df
+    sym_codes, _ = pd.factorize(df["symbol"].astype("string"), sort=True)
+    sym_codes = np.where(sym_codes < 0, np.iinfo(np.int64).max, sym_codes)
+    ns = pd.to_numeric(df["datetime_ns"], errors="coerce")
+    if pd.api.types.is_integer_dtype(ns.dtype) and not ns.isna().any():
+        ns_key = ns.to_numpy(dtype=np.int64)  # exact: float would lose nanoseconds
+    else:
+        as_float = ns.astype("float64").to_numpy()
+        ns_key = np.where(np.isnan(as_float), np.inf, as_float)
+    order = np.lexsort((ns_key, sym_codes))
+    if (order == np.arange(len(df))).all():
+        return df
+    return df.take(order).reset_index(drop=True)
+
+
+def _day_counts(df: pd.DataFrame) -> Counter[tuple[str, str]]:
+    if df.empty or "symbol" not in df.columns or "trading_day" not in df.columns:
+        return Counter()
+    days = pd.to_datetime(df["trading_day"], errors="coerce")
+    keys = pd.DataFrame({"s": df["symbol"].astype("string"), "d": days.dt.strftime("%Y-%m-%d")})
+    return Counter(map(tuple, keys.dropna().to_numpy().tolist()))
+
+
+def short_days(
+    read: pd.DataFrame, kept: pd.DataFrame, min_kept: float, ignore: pd.DataFrame | None = None
+) -> tuple[str, ...]:
+    """(symbol, day) pairs whose kept/read row ratio is below ``min_kept``, as one-line strings."""
+    got = _day_counts(kept)
+    counts = _day_counts(read) - (_day_counts(ignore) if ignore is not None else Counter())
+    out = []
+    for (sym, day), n in sorted(counts.items()):
+        k = got.get((sym, day), 0)
+        if k < min_kept * n:
+            out.append(f"{sym} {day}: {k}/{n} rows kept")
+    return tuple(out)
 
 
 def _sidecar_table(frame: pd.DataFrame) -> pa.Table:
@@ -205,6 +279,7 @@ def ingest_batch(
     quarantine_dir: Path,
     mode: WriteMode = "skip_existing",
     workers: int = DEFAULT_WORKERS,
+    min_kept: float = DEFAULT_MIN_KEPT,
 ) -> IngestSummary:
     """Ingest one fetched day: ticks, sidecars, and no-data markers for requested symbols without ticks."""
     frames = [f for f in batch.ticks.values() if len(f)]
@@ -219,6 +294,7 @@ def ingest_batch(
         quarantine_dir=quarantine_dir,
         mode=mode,
         workers=workers,
+        min_kept=min_kept,
     )
     jobs = [
         (n, s, f) for n, per_symbol in sorted(batch.sidecars.items()) for s, f in sorted(per_symbol.items())
@@ -269,6 +345,7 @@ def ingest_source_days(
     mode: WriteMode = "skip_existing",
     progress: ProgressFn | None = None,
     workers: int = DEFAULT_WORKERS,
+    min_kept: float = DEFAULT_MIN_KEPT,
 ) -> IngestSummary:
     """Fetch and ingest each trading day in order; resumable with ``skip_existing``.
 
@@ -294,6 +371,7 @@ def ingest_source_days(
                 quarantine_dir=quarantine_dir,
                 mode=mode,
                 workers=workers,
+                min_kept=min_kept,
             )
         total = total + result
         if progress is not None:

@@ -114,7 +114,7 @@ def test_kill_9_mid_ingest_then_restart_and_rerun_loses_nothing(
 ) -> None:
     if questdb.managed is None:
         pytest.skip("needs the session-managed server (GHTRADER_TEST_QUESTDB_SERVER) to kill and restart")
-    store = questdb.store(connect_timeout_s=1.0)  # the ILP sender retries a dead server for 1 s only
+    store = questdb.store()
     prefix = store.config.table_prefix
     lake = ParquetLake(tmp_path / "lake_v2", durable=False)
     days = [dt.date(2025, 3, 4), dt.date(2025, 3, 5)]

@@ -11,10 +11,10 @@ DEMO_END ?= 2025-03-28
 
 AIRFLOW_ENV = eval "$$($(PY) -m ghtrader.pipeline.airflow_env)"
 
-.PHONY: setup demo test lint bench clean help airflow airflow-init
+.PHONY: setup demo test test-questdb questdb-runtime lint bench clean help airflow airflow-init
 
 help:
-	@echo "make setup | demo | test | lint | bench | airflow | clean"
+	@echo "make setup | demo | test | test-questdb | lint | bench | airflow | clean"
 
 # Idempotent: the stamp is rebuilt only when pyproject.toml changes (a second run is instant).
 setup: $(STAMP)
@@ -45,6 +45,19 @@ airflow: airflow-init
 
 test: setup
 	$(PY) -m pytest -q
+
+# QuestDB built from public source (../shared/tools/questdb, 9.3.3-SNAPSHOT) needs a Java 17+ runtime.
+QUESTDB_RUN ?= $(abspath ../shared/tools/questdb/run.sh)
+questdb-runtime:
+	@if java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then :; else \
+		echo "installing openjdk-17-jre-headless (QuestDB's runtime)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless > /dev/null; \
+	fi
+
+# Only the `questdb` tests, against a QuestDB the test session starts (and stops) on free ports.
+test-questdb: setup questdb-runtime
+	GHTRADER_TEST_QUESTDB_SERVER=$(QUESTDB_RUN) $(PY) -m pytest -q -m questdb -rs
 
 lint: setup
 	$(VENV)/bin/ruff check ghtrader tests benchmarks dags plugins

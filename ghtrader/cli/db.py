@@ -1,7 +1,10 @@
 """``ghtrader db …``: QuestDB table creation, health check and lake <-> QuestDB repair.
 
 Registered by ``ghtrader.cli.main`` as ``app.add_typer(db_app, name="db")``. Every command needs
-``GHTRADER_QUESTDB_HOST`` (or ``--host``); a down server is one stderr line and exit 1.
+``GHTRADER_QUESTDB_HOST`` (or ``--host``); a down server is one stderr line and exit 1, and with
+``--json`` stdout still gets one JSON object (``{"ok": false, "error": ...}``). Trap: typer's and
+click's ``Exit`` are ``RuntimeError``s, so the server-error handler must let them pass untouched
+(otherwise a deliberate ``Exit(1)`` is re-reported as ``error: 1``).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 
 from ghtrader.cli.common import CliError, emit_json, err_console, parse_day, run_guarded, settings_for
@@ -33,13 +37,17 @@ def _settings(host: str | None, data_dir: Path | None = None) -> Settings:
     return settings
 
 
-def _guarded(fn: Callable[[], None]) -> None:
+def _guarded(fn: Callable[[], None], json_out: bool = False) -> None:
     """``run_guarded`` plus server failures (unreachable, WAL suspended, timeouts) as one line."""
 
     def body() -> None:
         try:
             fn()
-        except (ConnectionError, TimeoutError, RuntimeError) as exc:
+        except (typer.Exit, click.exceptions.Exit):
+            raise
+        except (CliError, ConnectionError, TimeoutError, RuntimeError, ValueError, OSError) as exc:
+            if json_out:
+                emit_json({"ok": False, "error": str(exc)})
             raise CliError(str(exc)) from None
 
     run_guarded(body)
@@ -59,24 +67,30 @@ def questdb_init(
         with QuestDbStore(config) as store:
             names = store.init_tables()
         if json_out:
-            emit_json({"tables": names, "server": config.describe()})
+            emit_json({"ok": True, "tables": names, "server": config.describe()})
         else:
             err_console.print(f"{config.describe()}: tables ready: {', '.join(names)}")
 
-    _guarded(body)
+    _guarded(body, json_out)
 
 
 @db_app.command("questdb-health")
 def questdb_health(
-    host: HostOpt = None, table_prefix: PrefixOpt = DEFAULT_PREFIX, json_out: JsonOpt = False
+    host: HostOpt = None,
+    table_prefix: PrefixOpt = DEFAULT_PREFIX,
+    json_out: JsonOpt = False,
+    require_tables: Annotated[
+        bool, typer.Option(help="fail (exit 1) when a table is missing; off while waiting to init")
+    ] = True,
 ) -> None:
-    """Check ILP/HTTP (/ping) and PGWire (SELECT build()), print the version and which tables exist."""
+    """Check an authenticated ILP/HTTP no-op write and a PGWire login, the version and the tables."""
 
     def body() -> None:
         from ghtrader.store.questdb.conn import QuestDbConfig
         from ghtrader.store.questdb.health import check_health
 
-        report = check_health(QuestDbConfig.from_settings(_settings(host), table_prefix=table_prefix))
+        config = QuestDbConfig.from_settings(_settings(host), table_prefix=table_prefix)
+        report = check_health(config, require_tables=require_tables)
         if json_out:
             emit_json(report.to_dict())
         else:
@@ -92,9 +106,11 @@ def questdb_health(
                     + (f"; missing {', '.join(missing)} (run `ghtrader db questdb-init`)" if missing else "")
                 )
         if not report.ok:
+            if not json_out:
+                err_console.print(f"[red]unhealthy:[/red] {'; '.join(report.problems())}", highlight=False)
             raise typer.Exit(1)
 
-    _guarded(body)
+    _guarded(body, json_out)
 
 
 @db_app.command("sync")
@@ -145,7 +161,7 @@ def sync(
                 for s in symbols
             ]
         if json_out:
-            emit_json({"dry_run": dry_run, "reports": [r.to_dict() for r in reports]})
+            emit_json({"ok": True, "dry_run": dry_run, "reports": [r.to_dict() for r in reports]})
             return
         for r in reports:
             err_console.print(
@@ -156,4 +172,4 @@ def sync(
             for a in r.actions:
                 err_console.print(f"  {a.trading_day} {a.action}: {a.reason}")
 
-    _guarded(body)
+    _guarded(body, json_out)

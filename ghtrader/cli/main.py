@@ -11,6 +11,7 @@ from ghtrader.cli.contracts import contracts
 from ghtrader.cli.coverage import coverage
 from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
+from ghtrader.cli.factors import factors_app
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
 from ghtrader.cli.schedule import main_l5, main_schedule
@@ -35,6 +36,7 @@ app.command("backtest")(backtest)
 app.command("promote")(promote)
 app.command("audit")(audit)
 app.add_typer(db_app, name="db")
+app.add_typer(factors_app, name="factors")
 
 
 def main() -> None:

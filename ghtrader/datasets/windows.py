@@ -66,14 +66,19 @@ class SequenceDataset:
     ends: np.ndarray
     seq_len: int
     y: np.ndarray | None = None
+    starts: np.ndarray | None = None
+    columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.features.ndim != 2:
             raise ValueError(f"features must be 2-D (rows x features), got shape {self.features.shape}")
         ends = np.asarray(self.ends, dtype=np.int64)
         n = self.features.shape[0]
-        if ends.size and (ends.min() < self.seq_len - 1 or ends.max() >= n):
-            raise ValueError(f"window ends must lie in [{self.seq_len - 1}, {n - 1}]")
+        lo = 0 if self.starts is not None else self.seq_len - 1
+        if ends.size and (ends.min() < lo or ends.max() >= n):
+            raise ValueError(f"window ends must lie in [{lo}, {n - 1}]")
+        if self.starts is not None and len(self.starts) != n:
+            raise ValueError(f"starts has {len(self.starts)} rows, features have {n}")
         if self.y is not None and len(self.y) != n:
             raise ValueError(f"y has {len(self.y)} rows, features have {n}")
         object.__setattr__(self, "ends", ends)
@@ -89,9 +94,10 @@ class SequenceDataset:
         stride: int = 1,
         valid_mask: np.ndarray | None = None,
         day_codes: np.ndarray | None = None,
+        columns: tuple[str, ...] = (),
     ) -> SequenceDataset:
         ends = sequence_windows(len(features), segment_ids, seq_len, stride, valid_mask, day_codes)
-        return cls(features, ends, seq_len, y)
+        return cls(features, ends, seq_len, y, None, columns)
 
     def __len__(self) -> int:
         return int(self.ends.size)
@@ -99,6 +105,9 @@ class SequenceDataset:
     def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray | None]:
         """Window ``i`` as a (seq_len, n_features) view and the label of its end row (or ``None``)."""
         e = int(self.ends[i])
+        if self.starts is not None:
+            window, _ = self.batch(np.array([i]))
+            return window[0], (None if self.y is None else self.y[e])
         window = self.features[e - self.seq_len + 1 : e + 1]
         return window, (None if self.y is None else self.y[e])
 
@@ -106,4 +115,38 @@ class SequenceDataset:
         """Gather windows ``indices`` into a (batch, seq_len, n_features) array (a copy) and labels."""
         ends = self.ends[np.asarray(indices, dtype=np.int64)]
         rows = ends[:, None] + np.arange(1 - self.seq_len, 1)[None, :]
+        if self.starts is not None:  # left-pad with the run's first row, never reaching into another run
+            rows = np.maximum(rows, self.starts[ends][:, None])
         return self.features[rows], (None if self.y is None else self.y[ends])
+
+    def subset(self, positions: np.ndarray) -> SequenceDataset:
+        """The windows at ``positions`` (same base array, no copy of it)."""
+        return SequenceDataset(
+            self.features,
+            self.ends[np.asarray(positions, dtype=np.int64)],
+            self.seq_len,
+            self.y,
+            self.starts,
+            self.columns,
+        )
+
+    @classmethod
+    def padded(
+        cls,
+        features: np.ndarray,
+        ends: np.ndarray,
+        seq_len: int,
+        segment_ids: np.ndarray,
+        day_codes: np.ndarray | None = None,
+        *,
+        y: np.ndarray | None = None,
+        columns: tuple[str, ...] = (),
+    ) -> SequenceDataset:
+        """Windows ending at any row: rows before the (segment, day) run's first row are replaced by it.
+
+        Serving needs a prediction at every tick, including the first ``seq_len - 1`` ticks of a day or
+        after a roll; repeating the run's first snapshot keeps the window inside its run (causal, no
+        other contract or day mixed in). Training uses only full windows (``from_segments``).
+        """
+        starts = run_starts(np.asarray(segment_ids), None if day_codes is None else np.asarray(day_codes))
+        return cls(features, np.asarray(ends, dtype=np.int64), seq_len, y, starts, columns)

@@ -49,7 +49,7 @@ class FactorState:
 
     @classmethod
     def fresh(cls, config: FeatureConfig) -> FactorState:
-        _, _, nf, ni, _, _ = K.layout(config.params())
+        _, _, _, nf, ni, _ = K.sizes(config.params())
         return cls(config.hash, np.zeros(nf, dtype=np.float64), np.zeros(ni, dtype=np.int64))
 
     def copy(self) -> FactorState:
@@ -127,8 +127,8 @@ def compute_matrix(
     if state.config_hash != config.hash:
         raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
     p = config.params()
-    out = np.empty((xs.shape[0], K.layout(p)[5]), dtype=np.float64)
-    K.run(xs, ts, day, seg, p, state.sf, state.si, out)
+    out = np.empty((xs.shape[0], K.sizes(p)[5]), dtype=np.float64)
+    K.kernels_for(config.extended)[1](xs, ts, day, seg, p, state.sf, state.si, out)
     sel = selection(config)
     return out if len(sel) == out.shape[1] else np.ascontiguousarray(out[:, sel])
 
@@ -184,13 +184,14 @@ class OnlineFactorEngine:
         self.columns = feature_columns(config)
         self._p = config.params()
         self._sel = selection(config)
-        self._full = len(self._sel) == K.layout(self._p)[5]
-        self._out = np.empty(K.layout(self._p)[5], dtype=np.float64)
+        self._full = len(self._sel) == K.sizes(self._p)[5]
+        self._out = np.empty(K.sizes(self._p)[5], dtype=np.float64)
         self._x = np.empty(K.NX, dtype=np.float64)
+        self._step = K.kernels_for(config.extended)[0]
 
     def update_values(self, x: np.ndarray, ts: int, day: int, seg: int) -> np.ndarray:
         """Consume one tick already in the kernel input layout; return its selected factors (a copy)."""
-        K.step(x, ts, day, seg, self._p, self.state.sf, self.state.si, self._out)
+        self._step(x, ts, day, seg, self._p, self.state.sf, self.state.si, self._out)
         return self._out.copy() if self._full else self._out[self._sel]
 
     def update(

@@ -18,13 +18,15 @@ inf/NaN instead of raising.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
-# ---- input row layout ------------------------------------------------------------------------------
-BP, AP, BV, AV = 0, 5, 10, 15
-LAST, VOL, AMT, OI, PT, VM = 20, 21, 22, 23, 24, 25
-NX = 26
+from ghtrader.features import kernels_ext as X
+
+# ---- input row layout (see ``inputs``) -------------------------------------------------------------
+from ghtrader.features.inputs import AMT, AP, AV, BP, BV, LAST, NX, OI, PT, VM, VOL  # noqa: E402,F401
 
 # ---- series kept in the ring -----------------------------------------------------------------------
 S_MID, S_R2, S_OFI, S_DVOL, S_SV, S_DOI = 0, 1, 2, 3, 4, 5
@@ -108,10 +110,10 @@ def _recompute(p: np.ndarray, sf: np.ndarray, si: np.ndarray, pos: int, n: int) 
 
 
 @njit(cache=True, error_model="numpy")
-def step(
+def core_step(
     x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, sf: np.ndarray, si: np.ndarray, out: np.ndarray
 ) -> None:
-    """Consume one tick (row ``x`` in the input layout) and write every factor of it into ``out``."""
+    """Core block: consume one tick (row ``x`` in the input layout) and write its factors into ``out``."""
     ring, n_sums, _, _, pv, _ = layout(p)
     if si[I_INIT] == 0 or si[I_SEG] != seg:
         reset(p, sf, si)
@@ -258,6 +260,33 @@ def step(
 
 
 @njit(cache=True)
+def ext_offset(p: np.ndarray) -> int:
+    """Where the extended block's params start (after the core windows)."""
+    return 8 + p[1] + p[2] + p[3] + p[4] + p[5] + p[6] + p[7]
+
+
+@njit(cache=True)
+def sizes(p: np.ndarray) -> tuple[int, int, int, int, int, int]:
+    """(core float size, core int size, core outputs, total float, total int, total outputs)."""
+    _, _, nf, ni, _, n_out = layout(p)
+    off = ext_offset(p)
+    xl = X.xlayout(p, off)
+    return nf, ni, n_out, nf + xl[4], ni + xl[5], n_out + X.xn_out(p, off)
+
+
+@njit(cache=True, error_model="numpy")
+def step(
+    x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, sf: np.ndarray, si: np.ndarray, out: np.ndarray
+) -> None:
+    """Consume one tick through the core block and (when configured) the extended block."""
+    nf, ni, n_out, _, _, _ = sizes(p)
+    core_step(x, ts, day, seg, p, sf[:nf], si[:ni], out[:n_out])
+    off = ext_offset(p)
+    if p[off] != 0:
+        X.xstep(x, ts, day, seg, p, off, sf[nf:], si[ni:], out[n_out:])
+
+
+@njit(cache=True)
 def run(
     xs: np.ndarray,
     ts: np.ndarray,
@@ -271,3 +300,27 @@ def run(
     """Batch: ``step`` over every row in order (state continues from ``sf``/``si``)."""
     for i in range(xs.shape[0]):
         step(xs[i], ts[i], day[i], seg[i], p, sf, si, out[i])
+
+
+@njit(cache=True)
+def run_core(
+    xs: np.ndarray,
+    ts: np.ndarray,
+    day: np.ndarray,
+    seg: np.ndarray,
+    p: np.ndarray,
+    sf: np.ndarray,
+    si: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Batch over the core block only (no extended block configured): ``core_step`` per row."""
+    for i in range(xs.shape[0]):
+        core_step(xs[i], ts[i], day[i], seg[i], p, sf, si, out[i])
+
+
+def kernels_for(extended: bool) -> tuple[Any, Any]:
+    """``(step, run)`` for a config: the core-only pair skips compiling the extended block (~30 s cold).
+
+    Both pairs call the same ``core_step``, so a core factor is bit-identical either way.
+    """
+    return (step, run) if extended else (core_step, run_core)

@@ -14,17 +14,24 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ghtrader.features import catalog as C
+
 FACTOR_VERSION = 1
 PREFIX = "f_"
 
 
 @dataclass(frozen=True)
 class FactorSpec:
-    """One output column: ``name`` (without the ``f_`` prefix), its tick window (0 = per tick), meaning."""
+    """One output column: ``name`` (without ``f_``), its window (ticks; 0 = per tick), formula, family.
+
+    Time-window factors (``..._30s``) report their window in seconds via ``window_s``.
+    """
 
     name: str
     window: int
     description: str
+    family: str = ""
+    window_s: int = 0
 
     @property
     def column(self) -> str:
@@ -80,11 +87,20 @@ class FeatureConfig:
     doi_windows: tuple[int, ...] = (50,)
     rate_windows: tuple[int, ...] = (50,)
     factors: tuple[str, ...] | None = None
+    extended: bool = False
+    x_tick_windows: tuple[int, ...] = ()
+    time_windows_s: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        for fam, ws in self.families().items():
+        for fam, ws in {
+            **self.families(),
+            "x_tick": self.x_tick_windows,
+            "time": self.time_windows_s,
+        }.items():
             if any(int(w) < 1 for w in ws) or len(set(ws)) != len(ws):
                 raise ValueError(f"{fam} windows must be distinct positive ints, got {ws}")
+        if not self.extended and (self.x_tick_windows or self.time_windows_s):
+            raise ValueError("x_tick_windows / time_windows_s need extended=True")
         if self.factors is not None:
             known = {s.name for s in all_specs(self)}
             unknown = [f for f in self.factors if f not in known]
@@ -107,11 +123,27 @@ class FeatureConfig:
     def hash(self) -> str:
         """Stable 16-hex hash of the config and ``FACTOR_VERSION``."""
         d = asdict(self)
+        for k in _EXT_FIELDS:  # absent when unused: the core set's hash predates the extended block
+            if not d[k]:
+                del d[k]
         d["version"] = FACTOR_VERSION
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, object]:
-        return {k: list(v) if v is not None else None for k, v in asdict(self).items()}
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> FeatureConfig:
+        """Inverse of ``to_dict`` (as stored in ``_build.json``)."""
+        kw = {k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}  # type: ignore[call-overload]
+        return cls(**kw)  # type: ignore[arg-type]
+
+    @property
+    def ext_ring_length(self) -> int:
+        """Rows of the extended ring: the longest tick window + 1 and ``MAX_RATE`` ticks/s of time window + 2."""
+        t = max(self.x_tick_windows, default=0) + 1
+        s = 4 * max(self.time_windows_s, default=0) + 2
+        return max(t, s, 2)
 
     @property
     def ring_length(self) -> int:
@@ -122,7 +154,12 @@ class FeatureConfig:
         """Int64 parameter vector for the kernel: [ring, n per family..., windows...]."""
         fams = list(self.families().values())
         flat = [int(w) for ws in fams for w in ws]
-        return np.array([self.ring_length, *[len(ws) for ws in fams], *flat], dtype=np.int64)
+        ext = [int(self.extended), self.ext_ring_length, len(self.x_tick_windows), len(self.time_windows_s)]
+        ext += [int(w) for w in self.x_tick_windows] + [int(w) * 1_000_000_000 for w in self.time_windows_s]
+        return np.array([self.ring_length, *[len(ws) for ws in fams], *flat, *ext], dtype=np.int64)
+
+
+_EXT_FIELDS = ("extended", "x_tick_windows", "time_windows_s")
 
 
 _WINDOWED: dict[str, str] = {
@@ -138,9 +175,24 @@ _WINDOWED: dict[str, str] = {
 
 def all_specs(config: FeatureConfig) -> tuple[FactorSpec, ...]:
     """Every factor the kernel computes for ``config``, in kernel output order."""
-    specs = [FactorSpec(n, 0, d) for n, d in INSTANT]
+    specs = [FactorSpec(n, 0, d, C.CORE_FAMILY[n]) for n, d in INSTANT]
     for fam, ws in config.families().items():
-        specs += [FactorSpec(f"{fam}_{w}", int(w), _WINDOWED[fam].format(w=w)) for w in ws]
+        specs += [
+            FactorSpec(f"{fam}_{w}", int(w), _WINDOWED[fam].format(w=w), C.CORE_WINDOWED_FAMILY[fam])
+            for w in ws
+        ]
+    if not config.extended:
+        return tuple(specs)
+    specs += [FactorSpec(n, 0, d, f) for n, f, d in C.EXT_INSTANT]
+    for w in config.x_tick_windows:
+        specs += [
+            FactorSpec(f"{n}_{w}", int(w), d + C.TICK_TRAP.format(w=w), f) for n, f, d in C.NEW_WINDOWED
+        ]
+    for w in config.time_windows_s:
+        specs += [
+            FactorSpec(f"{n}_{w}s", 0, d.format(w=w) + C.TIME_TRAP.format(w=w), f, int(w))
+            for n, f, d in (*C.TIME_CORE, *C.NEW_WINDOWED)
+        ]
     return tuple(specs)
 
 

@@ -14,6 +14,12 @@ MODELS: MappingProxyType[str, str] = MappingProxyType(
     {
         "logistic": "ghtrader.models.tabular:LogisticModel",
         "lgbm": "ghtrader.models.tabular:LgbmModel",
+        "xgboost": "ghtrader.models.tabular:XgbModel",
+        "deeplob": "ghtrader.models.deep.model:DeepLobModel",
+        "tcn": "ghtrader.models.deep.model:TcnModel",
+        "transformer": "ghtrader.models.deep.model:TransformerModel",
+        "tlob": "ghtrader.models.deep.model:TlobModel",
+        "ssm": "ghtrader.models.deep.model:SsmModel",
     }
 )
 

@@ -1,4 +1,4 @@
-"""Tabular models on the factor matrix: multinomial logistic regression and LightGBM.
+"""Tabular models on the factor matrix: multinomial logistic regression, LightGBM and XGBoost.
 
 Both wrap a scikit-learn-style estimator and share save/load (``model.joblib``, a pickle whose sha256
 ``meta.json`` pins, see ``ghtrader.models.base``). Traps:
@@ -12,6 +12,9 @@ Both wrap a scikit-learn-style estimator and share save/load (``model.joblib``, 
 - Threads: LightGBM's OpenMP workers spin-wait; with ``num_threads=2`` on a 2-core box shared with
   other processes a 45k-row fit was measured at 37-130 s instead of 6 s single-threaded, so the
   default is 1 thread (raise it on a dedicated machine).
+- XGBoost has no ``class_weight``: "balanced" becomes per-row sample weights n / (3 * count(class)).
+  ``tree_method="hist"`` on CPU is deterministic for a fixed ``nthread`` and seed; ``device="cuda"`` is
+  used only when torch sees a GPU (``device="auto"``), and that path is not exercised on CPU boxes.
 - Features carry NaN (e.g. VWAP when nothing traded): LightGBM handles it natively, the logistic
   pipeline imputes the training median then standardizes.
 """
@@ -163,3 +166,77 @@ class LgbmModel(SklearnModel):
         )
         proba = np.asarray(raw, dtype=np.float64)
         return as_three_columns(proba / proba.sum(axis=1, keepdims=True), self._classes())[0]
+
+
+def balanced_weights(y: np.ndarray) -> np.ndarray:
+    """Per-row weights n / (k * count(class)), the sklearn ``class_weight="balanced"`` rule."""
+    y = np.asarray(y, dtype=np.int64)
+    counts = np.bincount(y, minlength=3).astype(np.float64)
+    present = counts > 0
+    w = np.zeros(3)
+    w[present] = len(y) / (present.sum() * counts[present])
+    return w[y]
+
+
+def _xgb_device(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:  # pragma: no cover - torch is part of the ml extra
+        return "cpu"
+
+
+class XgbModel(SklearnModel):
+    """XGBoost multiclass boosted trees (hist), deterministic on a fixed thread count; CUDA when present."""
+
+    name: ClassVar[str] = "xgboost"
+    defaults: ClassVar[dict[str, Any]] = {
+        "max_depth": 6,
+        "learning_rate": 0.1,
+        "n_estimators": 100,
+        "min_child_weight": 5.0,
+        "subsample": 1.0,
+        "colsample_bytree": 0.8,
+        "reg_lambda": 1.0,
+        "class_weight": "balanced",
+        "seed": 7,
+        "num_threads": 1,
+        "device": "auto",
+    }
+
+    def build(self) -> Any:
+        from xgboost import XGBClassifier
+
+        p = self.params
+        return XGBClassifier(
+            tree_method="hist",
+            device=_xgb_device(p["device"]),
+            max_depth=p["max_depth"],
+            learning_rate=p["learning_rate"],
+            n_estimators=p["n_estimators"],
+            min_child_weight=p["min_child_weight"],
+            subsample=p["subsample"],
+            colsample_bytree=p["colsample_bytree"],
+            reg_lambda=p["reg_lambda"],
+            random_state=p["seed"],
+            n_jobs=p["num_threads"],
+        )  # objective inferred from the classes seen (softprob for 3, logistic for 2)
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> XgbModel:
+        """XGBoost needs classes 0..k-1: seen classes are remapped, then placed back in ``predict_proba``."""
+        y = np.asarray(y, dtype=np.int64)
+        if len(y) == 0 or y.min() < 0 or y.max() > 2:
+            raise ValueError("fit needs labelled rows with classes in {0, 1, 2}")
+        classes = np.unique(y)
+        weight = balanced_weights(y) if self.params["class_weight"] == "balanced" else None
+        est = self.build()
+        est.fit(np.asarray(X), np.searchsorted(classes, y), sample_weight=weight)
+        est.ghtrader_classes_ = classes  # pickled with the estimator
+        self.estimator = est
+        return self
+
+    def _classes(self) -> np.ndarray:
+        return np.asarray(self.estimator.ghtrader_classes_)

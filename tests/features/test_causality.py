@@ -1,4 +1,5 @@
-"""Causality (later ticks never change earlier features) and the roll / trading-day resets."""
+"""Causality of every factor of the full set (later ticks never change earlier features; no window
+crosses a segment) and the roll / trading-day resets."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ghtrader.features import FeatureConfig, compute_features, feature_columns
+from ghtrader.features import compute_features, factor_specs, feature_columns
+from ghtrader.features.sets import feature_set
 from ghtrader.schema import ASK_PRICE, ASK_VOLUME, BID_PRICE, BID_VOLUME
 
-CONFIG = FeatureConfig()
+CONFIG = feature_set("full")  # a superset of core: every factor
 COLS = feature_columns(CONFIG)
 NUMERIC = [
     *BID_PRICE,
@@ -65,19 +67,26 @@ def test_future_ticks_never_change_the_past(small: pd.DataFrame, t: int, seed: i
 
 
 def test_roll_resets_all_windows(main_frame: pd.DataFrame) -> None:
-    whole = features(main_frame)
     seg = main_frame["segment_id"].to_numpy()
-    roll = int(np.argmax(seg == 1))
-    alone = features(main_frame.iloc[roll:].reset_index(drop=True))
-    assert np.array_equal(whole[roll:], alone, equal_nan=True)
+    at = int(np.argmax(seg == 1))
+    frame = main_frame.iloc[at - 2000 : at + 2000].reset_index(drop=True)  # 2000 ticks each side
+    roll = 2000
+    whole = features(frame)
+    alone = features(frame.iloc[roll:].reset_index(drop=True))
+    assert np.array_equal(whole[roll:], alone, equal_nan=True)  # nothing before the roll leaks in
     f = pd.DataFrame(whole[roll:], columns=COLS)
-    for fam, windows in CONFIG.families().items():
-        for w in windows:
-            col = f[f"f_{fam}_{w}"]
-            assert col.iloc[:w].isna().all() and col.iloc[w : w + 50].notna().all(), (fam, w)
+    clock_s = (frame["datetime_ns"].to_numpy()[roll:] - frame["datetime_ns"].iloc[roll]) / 1e9
+    for spec in factor_specs(CONFIG):
+        col = f[spec.column]
+        if spec.window:  # tick window: NaN until the new segment holds w + 1 ticks
+            w = spec.window
+            assert col.iloc[:w].isna().all() and col.iloc[w + 1 : w + 50].notna().any(), spec.name
+        elif spec.window_s:  # time window: NaN until w seconds of the new segment elapsed (no gap here)
+            assert col[clock_s < spec.window_s].isna().all(), spec.name
+            assert col[clock_s >= spec.window_s].iloc[:200].notna().any(), spec.name
     assert f.iloc[0][["f_ofi", "f_dvol", "f_dt_s", "f_mid_chg_ticks"]].isna().all()
     # ...whereas without a segment change the same rows continue the old windows
-    cont = features(main_frame.assign(segment_id=0))
+    cont = features(frame.assign(segment_id=0))
     assert not np.array_equal(cont[roll : roll + 100], whole[roll : roll + 100], equal_nan=True)
 
 

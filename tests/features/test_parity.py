@@ -1,4 +1,4 @@
-"""Batch == incremental for every factor (same jitted step), on sim data with a roll and on real ticks."""
+"""Batch == incremental for every factor of every named set (same jitted step): sim with a roll, real cu."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from ghtrader.features import FactorState, FeatureConfig, OnlineFactorEngine, compute_features, factor_specs
+from ghtrader.features.catalog import FAMILIES
 from ghtrader.features.engine import KEY_COLUMNS
-from ghtrader.features.kernels import layout
+from ghtrader.features.kernels import layout, sizes
+from ghtrader.features.sets import FEATURE_SETS, describe_set, feature_set
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
 from ghtrader.sources.csv import read_tick_csv
@@ -21,21 +23,36 @@ def online(df: pd.DataFrame, config: FeatureConfig, price_tick: np.ndarray, mult
     return np.array([eng.update(r, price_tick=float(pt)) for r, pt in zip(rows, price_tick, strict=True)])
 
 
-def assert_parity(batch: pd.DataFrame, inc: np.ndarray, config: FeatureConfig) -> None:
+def assert_parity(
+    batch: pd.DataFrame, inc: np.ndarray, config: FeatureConfig, *, all_defined: bool = True
+) -> list[str]:
+    """Every factor: same NaN positions, max relative difference <= 1e-9, integer-valued ones exact.
+
+    Returns the factors never defined on this input (must be none when ``all_defined``).
+    """
     cols = [s.column for s in factor_specs(config)]
     assert list(batch.columns) == KEY_COLUMNS + cols
     values = batch[cols].to_numpy()
     assert values.shape == inc.shape
+    never = []
     for j, col in enumerate(cols):
         a, b = values[:, j], inc[:, j]
         assert np.array_equal(np.isnan(a), np.isnan(b)), f"{col}: NaN positions differ"
         ok = ~np.isnan(a)
-        assert ok.any(), f"{col}: never defined"
-        assert np.max(np.abs(a[ok] - b[ok])) <= 1e-9, col
+        if not ok.any():
+            never.append(col)
+            continue
+        rel = np.abs(a[ok] - b[ok]) / np.maximum(np.abs(a[ok]), 1.0)
+        assert rel.max() <= 1e-9, col
+        if np.array_equal(a[ok], np.round(a[ok])):  # integer-valued (lots, counts, flags): exact
+            assert np.array_equal(a[ok], b[ok]), col
+    assert not (all_defined and never), f"never defined: {never}"
+    return never
 
 
-def test_batch_equals_online_sim(main_frame: pd.DataFrame) -> None:
-    config = FeatureConfig()
+@pytest.mark.parametrize("name", list(FEATURE_SETS))
+def test_batch_equals_online_sim(main_frame: pd.DataFrame, name: str) -> None:
+    config = feature_set(name)
     frame = main_frame.iloc[::3].reset_index(drop=True)  # thin it: keeps the day boundary and the roll
     price_tick = np.where(frame["segment_id"].to_numpy() == 0, 10.0, 5.0)  # per-segment tick (as au)
     batch = compute_features(frame, config, price_tick=price_tick, volume_multiple=5.0)
@@ -43,10 +60,13 @@ def test_batch_equals_online_sim(main_frame: pd.DataFrame) -> None:
 
 
 @pytest.mark.realdata
-def test_batch_equals_online_real(real_data, calendar: TradingCalendar, book: ContractBook) -> None:
+@pytest.mark.parametrize("name", list(FEATURE_SETS))
+def test_batch_equals_online_real(
+    real_data, calendar: TradingCalendar, book: ContractBook, name: str
+) -> None:
     ticks, _bad = read_tick_csv(real_tick_csv(real_data), calendar=calendar)
     spec = book.get("SHFE.cu1909")
-    config = FeatureConfig(ret_windows=(1, 5, 20), rv_windows=(20,), vol_windows=(20, 100))
+    config = feature_set(name)
     batch = compute_features(ticks, config, price_tick=spec.price_tick, volume_multiple=spec.volume_multiple)
     ticks_pt = np.full(len(ticks), spec.price_tick)
     assert_parity(batch, online(ticks, config, ticks_pt, spec.volume_multiple), config)
@@ -54,10 +74,11 @@ def test_batch_equals_online_real(real_data, calendar: TradingCalendar, book: Co
 
 
 def test_chunked_batch_continues_state(main_frame: pd.DataFrame) -> None:
-    config = FeatureConfig()
+    config = feature_set("full")
+    main_frame = main_frame.iloc[::2].reset_index(drop=True)
     whole = compute_features(main_frame, config, price_tick=10.0, volume_multiple=5.0)
     state = FactorState.fresh(config)
-    cuts = [0, 7, 1000, 60_000, 60_001, len(main_frame)]
+    cuts = [0, 7, 1000, 30_000, 30_001, len(main_frame)]
     parts = [
         compute_features(main_frame.iloc[a:b], config, price_tick=10.0, volume_multiple=5.0, state=state)
         for a, b in zip(cuts[:-1], cuts[1:], strict=True)
@@ -66,7 +87,7 @@ def test_chunked_batch_continues_state(main_frame: pd.DataFrame) -> None:
 
 
 def test_state_roundtrip_is_exact(main_days: list[pd.DataFrame]) -> None:
-    config = FeatureConfig()
+    config = feature_set("full")
     state = FactorState.fresh(config)
     compute_features(main_days[0], config, price_tick=10.0, volume_multiple=5.0, state=state)
     blob = state.to_bytes()
@@ -77,6 +98,24 @@ def test_state_roundtrip_is_exact(main_days: list[pd.DataFrame]) -> None:
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     with pytest.raises(ValueError, match="factor state is for config"):
         FactorState.from_bytes(blob, FeatureConfig(ofi_windows=(10,)))
+
+
+def test_full_set_is_a_documented_library() -> None:
+    full = feature_set("full")
+    specs = factor_specs(full)
+    assert len(specs) >= 200 and len({s.name for s in specs}) == len(specs)
+    assert all(s.family in FAMILIES and s.description for s in specs)
+    assert sizes(full.params())[5] == len(specs)
+    core = {s.name for s in factor_specs(feature_set("core"))}
+    assert core <= {s.name for s in specs} and len(core) == 42
+    assert feature_set("core").hash == "162ed62ddca8f8c0"  # = FeatureConfig() before the extended block
+    d = describe_set("full")
+    assert d["count"] == len(specs) and sum(d["families"].values()) == len(specs)
+    assert set(d["families"]) == set(FAMILIES)
+    with pytest.raises(ValueError, match="unknown feature set"):
+        feature_set("nope")
+    with pytest.raises(ValueError, match="need extended=True"):
+        FeatureConfig(time_windows_s=(5,))
 
 
 def test_registry_matches_kernel() -> None:

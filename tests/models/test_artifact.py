@@ -13,7 +13,11 @@ from ghtrader.evaluation.data import available_days, data_provenance
 from ghtrader.models import code_commit, load_artifact, make_model, model_names, save_artifact
 
 SYMBOL = "KQ.m@SHFE.cu"
-FAST = {"logistic": {"max_iter": 100}, "lgbm": {"n_estimators": 15, "num_leaves": 15}}
+FAST = {
+    "logistic": {"max_iter": 100},
+    "lgbm": {"n_estimators": 15, "num_leaves": 15},
+    "xgboost": {"n_estimators": 15, "max_depth": 4},
+}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,7 @@ def xy(sim_data_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return d.X[::40], d.y[::40], d.X[-2000:]
 
 
-@pytest.mark.parametrize("name", ["logistic", "lgbm"])
+@pytest.mark.parametrize("name", ["logistic", "lgbm", "xgboost"])
 def test_round_trip_predictions_equal(name: str, xy: tuple, tmp_path: Path, sim_data_dir: Path) -> None:
     X, y, X_new = xy
     model = make_model(name, FAST[name]).fit(X, y)
@@ -54,15 +58,29 @@ def test_tampered_or_unfinished_artifact_refused(xy: tuple, tmp_path: Path) -> N
         load_artifact(tmp_path)
 
 
-def test_unseen_class_still_three_columns(xy: tuple) -> None:
+@pytest.mark.parametrize("name", ["lgbm", "xgboost"])
+def test_unseen_class_still_three_columns(name: str, xy: tuple) -> None:
     X, y, X_new = xy
     keep = y != 0
-    proba = make_model("lgbm", FAST["lgbm"]).fit(X[keep], y[keep]).predict_proba(X_new)
+    proba = make_model(name, FAST[name]).fit(X[keep], y[keep]).predict_proba(X_new)
     assert proba.shape == (len(X_new), 3) and np.all(proba[:, 0] == 0)
 
 
+def test_xgboost_deterministic_and_served(xy: tuple, tmp_path: Path) -> None:
+    from ghtrader.models.serving import load_serving_model
+
+    X, y, X_new = xy
+    a = make_model("xgboost", FAST["xgboost"]).fit(X, y).predict_proba(X_new)
+    model = make_model("xgboost", FAST["xgboost"]).fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X_new), a)
+    save_artifact(tmp_path, model, {"feature_names": [f"f_{i}" for i in range(X.shape[1])]})
+    served = load_serving_model(tmp_path)
+    assert served.input_kind == "rows" and len(served.columns) == X.shape[1]
+    np.testing.assert_allclose(served.predict_proba(X_new), a, atol=1e-6)
+
+
 def test_registry_errors() -> None:
-    assert model_names() == ["lgbm", "logistic"]
+    assert model_names() == ["deeplob", "lgbm", "logistic", "ssm", "tcn", "tlob", "transformer", "xgboost"]
     with pytest.raises(ValueError, match="unknown model"):
         make_model("xgb")
     with pytest.raises(ValueError, match="unknown params"):

@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ghtrader.schema import schema_hash
 from ghtrader.store.base import PartitionInfo, WriteMode, check_mode, check_partition_table, dataset_schema
@@ -36,7 +35,9 @@ from ghtrader.store.questdb.ddl import (
     tick_table,
 )
 from ghtrader.store.questdb.digest import table_digest
-from ghtrader.store.questdb.pg import PgClient, as_date, rows_to_arrow, ts_literal
+from ghtrader.store.questdb.pg import PgClient, as_date, ts_literal
+from ghtrader.store.questdb.reads import IncompleteDay, assemble, day_sql, fetched_columns
+from ghtrader.store.questdb.wire import WireConnection, to_table
 
 NIGHT_LEAD_NS = 7 * ilp.NS_PER_DAY  # a trading day's first tick is at most a long weekend earlier
 
@@ -65,6 +66,7 @@ class QuestDbStore:
     def __init__(self, config: QuestDbConfig, *, wait_visible: bool = True) -> None:
         self.config = config
         self.pg = PgClient(config)
+        self.wire = WireConnection(config)
         self.wait_visible = wait_visible
         self.coverage_spec = coverage_table(config.table_prefix)
         self.no_data_spec = no_data_table(config.table_prefix)
@@ -78,6 +80,7 @@ class QuestDbStore:
 
     def close(self) -> None:
         self.pg.close()
+        self.wire.close()
 
     def tick_spec(self, dataset: str) -> TableSpec:
         dataset_schema(dataset)
@@ -200,29 +203,33 @@ class QuestDbStore:
         raise NotImplementedError("sidecars are stored in the Parquet lake only")
 
     # ----------------------------------------------------------------- coverage index
-    def coverage(self, dataset: str, symbol: str | None = None) -> list[CoverageEntry]:
-        """Index rows of ``dataset`` (one symbol or all), ordered by symbol and day; no tick scan."""
-        dataset_schema(dataset)
-        sql = (
-            "SELECT dataset, symbol, trading_day, row_count, first_datetime_ns, last_datetime_ns, "
-            f"row_hash, schema_hash FROM {self.coverage_spec.name} WHERE dataset = %s"
-        )
-        params: list[Any] = [dataset]
-        if symbol is not None:
-            sql += " AND symbol = %s"
-            params.append(symbol)
-        _, rows = self.pg.query(sql + " ORDER BY symbol, ts", params)
+    _COVERAGE_COLUMNS = (
+        "dataset, symbol, trading_day, row_count, first_datetime_ns, last_datetime_ns, row_hash, schema_hash"
+    )
+
+    def _coverage_rows(self, where: str, params: list[Any]) -> list[CoverageEntry]:
+        sql = f"SELECT {self._COVERAGE_COLUMNS} FROM {self.coverage_spec.name} WHERE {where} ORDER BY symbol, ts"
+        _, rows = self.pg.query(sql, params)
         out = [
             CoverageEntry(r[0], r[1], as_date(r[2]), int(r[3]), int(r[4]), int(r[5]), r[6], r[7])
             for r in rows
         ]
         return [e for e in out if e.rows > 0]
 
+    def coverage(self, dataset: str, symbol: str | None = None) -> list[CoverageEntry]:
+        """Index rows of ``dataset`` (one symbol or all), ordered by symbol and day; no tick scan."""
+        dataset_schema(dataset)
+        if symbol is None:
+            return self._coverage_rows("dataset = %s", [dataset])
+        return self._coverage_rows("dataset = %s AND symbol = %s", [dataset, symbol])
+
     def entry(self, dataset: str, symbol: str, day: dt.date) -> CoverageEntry | None:
-        for e in self.coverage(dataset, symbol):
-            if e.trading_day == day:
-                return e
-        return None
+        """The index row of one day: one query on that day's timestamp (no scan of the symbol's days)."""
+        dataset_schema(dataset)
+        found = self._coverage_rows(
+            f"ts = {ts_literal(ilp.day_ns(day))} AND dataset = %s AND symbol = %s", [dataset, symbol]
+        )
+        return found[-1] if found else None
 
     def days(self, dataset: str, symbol: str) -> list[dt.date]:
         return [e.trading_day for e in self.coverage(dataset, symbol)]
@@ -237,46 +244,44 @@ class QuestDbStore:
     def read_day(
         self, dataset: str, symbol: str, day: dt.date, columns: Sequence[str] | None = None
     ) -> pa.Table:
-        """One committed day's rows by an interval scan bounded by the index's first/last ``datetime_ns``."""
+        """One committed day (``IncompleteDay`` when QuestDB holds fewer/more rows than the index says)."""
         e = self.entry(dataset, symbol, day)
-        return self._read_entries(dataset, [e] if e is not None else [], columns)
+        if e is None:
+            return self._schema(dataset, columns).empty_table()
+        return self.read_entry(e, columns)
 
     def read_range(
         self, dataset: str, symbol: str, start: dt.date, end: dt.date, columns: Sequence[str] | None = None
     ) -> pa.Table:
         entries = [e for e in self.coverage(dataset, symbol) if start <= e.trading_day <= end]
-        return self._read_entries(dataset, entries, columns)
+        tables = [self.read_entry(e, columns) for e in entries]
+        return pa.concat_tables(tables) if tables else self._schema(dataset, columns).empty_table()
 
-    def _read_entries(
-        self, dataset: str, entries: list[CoverageEntry], columns: Sequence[str] | None
-    ) -> pa.Table:
+    @staticmethod
+    def _schema(dataset: str, columns: Sequence[str] | None) -> pa.Schema:
         schema = dataset_schema(dataset)
-        if columns is not None:
-            schema = pa.schema([schema.field(c) for c in columns])
-        spec = self.tick_spec(dataset)
-        tables = []
-        for e in entries:
-            names, rows = self.pg.query(
-                f"SELECT {', '.join(schema.names)} FROM {spec.name} WHERE symbol = %s "
-                f"AND ts >= {ts_literal(e.first_datetime_ns)} AND ts <= {ts_literal(e.last_datetime_ns, up=True)} "
-                f"AND datetime_ns >= {e.first_datetime_ns} AND datetime_ns <= {e.last_datetime_ns} ORDER BY ts",
-                [e.symbol],
-            )
-            tables.append(rows_to_arrow(names, rows, schema))
-        return pa.concat_tables(tables) if tables else schema.empty_table()
+        return schema if columns is None else pa.schema([schema.field(c) for c in columns])
+
+    def read_entry(self, e: CoverageEntry, columns: Sequence[str] | None = None) -> pa.Table:
+        """The rows of one index row's day in one binary PGWire round trip, checked against its count."""
+        schema, spec = self._schema(e.dataset, columns), self.tick_spec(e.dataset)
+        sql = day_sql(spec, fetched_columns(schema), e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
+        result = self.wire.query(sql, [e.symbol])
+        if result.rows != e.rows:
+            raise IncompleteDay(e.dataset, e.symbol, e.trading_day, e.rows, result.rows, spec.name)
+        return assemble(result, schema, e.symbol, e.trading_day)
 
     def scan_day(self, dataset: str, symbol: str, day: dt.date) -> pa.Table:
         """The rows QuestDB actually holds for a trading day, ignoring the index (for repair)."""
         schema, spec = dataset_schema(dataset), self.tick_spec(dataset)
-        epoch = dt.date(1970, 1, 1)
-        hi = ((day - epoch).days + 1) * ilp.NS_PER_DAY
-        names, rows = self.pg.query(
-            f"SELECT {', '.join(schema.names)} FROM {spec.name} WHERE symbol = %s "
-            f"AND ts >= {ts_literal(hi - ilp.NS_PER_DAY - NIGHT_LEAD_NS)} AND ts < {ts_literal(hi)} ORDER BY ts",
+        hi = ilp.day_ns(day) + ilp.NS_PER_DAY
+        result = self.wire.query(
+            f"SELECT {', '.join(schema.names)} FROM {spec.name} WHERE symbol = $1 "
+            f"AND ts >= {ts_literal(hi - ilp.NS_PER_DAY - NIGHT_LEAD_NS)} AND ts < {ts_literal(hi)} "
+            f"AND trading_day = '{day.isoformat()}' ORDER BY ts",
             [symbol],
         )
-        table = rows_to_arrow(names, rows, schema)
-        return table.filter(pc.equal(table["trading_day"], pa.scalar(day, pa.date32())))
+        return to_table(result, schema)
 
     def count_between(self, spec: TableSpec, symbol: str, lo_ns: int, hi_ns: int) -> int:
         _, rows = self.pg.query(

@@ -76,6 +76,11 @@ def day_ts(days: Sequence[dt.date]) -> pd.DatetimeIndex:
     return pd.to_datetime([d.isoformat() for d in days], utc=True)
 
 
+def day_ns(day: dt.date) -> int:
+    """00:00 UTC of ``day`` in epoch nanoseconds (the index tables' designated timestamp)."""
+    return (day - dt.date(1970, 1, 1)).days * NS_PER_DAY
+
+
 def days_ms(days: Sequence[dt.date]) -> np.ndarray:
     epoch = dt.date(1970, 1, 1)
     return np.array([(d - epoch).days * MS_PER_DAY for d in days], dtype=np.int64)

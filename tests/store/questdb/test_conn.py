@@ -4,6 +4,7 @@ and the store factory (lake only without a host; QuestDB first, lake untouched w
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import socket
 import time
@@ -114,6 +115,7 @@ def test_cli_health_and_sync_exit_1_in_one_line(
     runner = CliRunner()
     health = runner.invoke(db_app, ["questdb-health", "--host", "127.0.0.1"])
     assert health.exit_code == 1 and "FAIL" in health.output
+    assert "error: 1" not in health.output  # the deliberate Exit(1) is not re-reported as an error
     sync = runner.invoke(
         db_app,
         [
@@ -136,6 +138,23 @@ def test_cli_without_host_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GHTRADER_QUESTDB_HOST", raising=False)
     result = CliRunner().invoke(db_app, ["questdb-init"])
     assert result.exit_code == 1 and "GHTRADER_QUESTDB_HOST" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["questdb-init"],
+        ["questdb-health"],
+        ["sync", "--symbol", "SHFE.cu2505", "--start", "2025-03-03", "--end", "2025-03-07"],
+        ["sync", "--host", "127.0.0.1", "--symbol", "X", "--start", "2025-03-09", "--end", "2025-03-07"],
+    ],
+)
+def test_cli_json_failure_prints_one_json_object(args: list[str]) -> None:
+    result = CliRunner().invoke(db_app, [*args, "--json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["ok"] is False and payload["error"]
+    assert "error: 1" not in result.output
 
 
 def test_open_store_lake_only_without_host(tmp_path: Path) -> None:

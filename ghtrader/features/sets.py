@@ -1,0 +1,67 @@
+"""Named feature sets: ``core`` (the default build, 42 factors) and ``full`` (the research library).
+
+A set is a frozen ``FeatureConfig``; its hash (config + ``FACTOR_VERSION``) is what the feature lake's
+``_build.json`` and a model artifact record, so a model trained on ``full`` refuses ``core`` features.
+``full`` is opt-in: it costs about five times the compute and storage of ``core`` per tick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ghtrader.features.registry import FeatureConfig, factor_specs
+
+FEATURE_SETS: dict[str, FeatureConfig] = {
+    "core": FeatureConfig(),
+    "full": FeatureConfig(
+        ret_windows=(1, 2, 5, 10, 20, 50, 100),
+        rv_windows=(10, 20, 50, 100),
+        ofi_windows=(5, 10, 20, 50, 100),
+        vol_windows=(10, 20, 50, 100),
+        signed_vol_windows=(10, 20, 50, 100),
+        doi_windows=(10, 50, 100),
+        rate_windows=(10, 50, 100),
+        extended=True,
+        x_tick_windows=(10, 50, 100),
+        time_windows_s=(5, 30, 120),
+    ),
+}
+DEFAULT_SET = "core"
+
+
+def feature_set(name: str) -> FeatureConfig:
+    """The config of a named set (``ValueError`` naming the known sets otherwise)."""
+    try:
+        return FEATURE_SETS[name]
+    except KeyError:
+        raise ValueError(f"unknown feature set {name!r}; known: {', '.join(FEATURE_SETS)}") from None
+
+
+def set_name_of(config: FeatureConfig) -> str | None:
+    """The name of the set ``config`` equals (by hash), or None for an ad-hoc config."""
+    return next((n for n, c in FEATURE_SETS.items() if c.hash == config.hash), None)
+
+
+def describe_set(name: str) -> dict[str, Any]:
+    """``{"set", "hash", "count", "families": {family: n}, "factors": [{name, family, formula, window...}]}``."""
+    config = feature_set(name)
+    specs = factor_specs(config)
+    fams: dict[str, int] = {}
+    for s in specs:
+        fams[s.family] = fams.get(s.family, 0) + 1
+    return {
+        "set": name,
+        "hash": config.hash,
+        "count": len(specs),
+        "families": fams,
+        "factors": [
+            {
+                "name": s.column,
+                "family": s.family,
+                "formula": s.description,
+                "window_ticks": s.window,
+                "window_s": s.window_s,
+            }
+            for s in specs
+        ],
+    }

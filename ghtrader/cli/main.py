@@ -14,6 +14,7 @@ from ghtrader.cli.download import download
 from ghtrader.cli.factors import factors_app
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
+from ghtrader.cli.record import record
 from ghtrader.cli.schedule import main_l5, main_schedule
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.command("contracts")(contracts)
 app.command("backtest")(backtest)
 app.command("promote")(promote)
 app.command("audit")(audit)
+app.command("record")(record)
 app.add_typer(db_app, name="db")
 app.add_typer(factors_app, name="factors")
 

@@ -31,6 +31,13 @@ def backtest(
     write_meta: Annotated[
         bool, typer.Option(help="store metrics in MODEL_DIR/meta.json metrics.backtest")
     ] = True,
+    tier: Annotated[
+        int, typer.Option(help="1: next-tick fills; 2: also the queue/latency micro-simulator")
+    ] = 1,
+    queue_model: Annotated[str, typer.Option(help="tier 2: risk_averse | power | log")] = "risk_averse",
+    order_type: Annotated[str, typer.Option(help="tier 2: fak | fok | limit")] = "fak",
+    md_latency_ms: Annotated[float, typer.Option(help="tier 2: market-data latency")] = 20.0,
+    entry_latency_ms: Annotated[float, typer.Option(help="tier 2: order entry / cancel latency")] = 10.0,
     data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")] = False,
     champion: Annotated[
@@ -56,8 +63,12 @@ def backtest(
             load_predictions,
             load_ticks,
             record_in_meta,
+            target_from_predictions,
             write_outputs,
+            write_tier2_outputs,
         )
+        from ghtrader.backtest.tier2.engine import Tier2Config, run_tier2
+        from ghtrader.backtest.tier2.report import format_side_by_side, side_by_side
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
         from ghtrader.store.lake import ParquetLake
@@ -75,14 +86,15 @@ def backtest(
         d0 = parse_day(start, "--start") if start else days[0]
         d1 = parse_day(end, "--end") if end else days[-1]
         settings = settings_for(data_dir)
-        ticks = load_ticks(ParquetLake(settings.lake_dir), symbol, d0, d1)
+        if tier not in (1, 2):
+            raise CliError(f"--tier must be 1 or 2, got {tier}")
+        ticks = load_ticks(ParquetLake(settings.lake_dir), symbol, d0, d1, depth=tier == 2)
         if ticks.empty:
             raise CliError(f"no main_l5 ticks for {symbol} in {d0}..{d1} under {settings.lake_dir}")
         sig = SignalConfig(threshold=threshold, max_pos=max_pos, hold=hold)
         cfg = BacktestConfig(flatten_daily=flatten_daily, capital=capital)
-        result = backtest_predictions(
-            ticks, preds, book=ContractBook.load(TradingCalendar.bundled()), signal=sig, config=cfg
-        )
+        book = ContractBook.load(TradingCalendar.bundled())
+        result = backtest_predictions(ticks, preds, book=book, signal=sig, config=cfg)
         extra = {
             "symbol": symbol,
             "start": d0.isoformat(),
@@ -93,6 +105,22 @@ def backtest(
         payload = write_outputs(result, out_dir, extra)
         meta_updated = bool(model_dir and write_meta and record_in_meta(model_dir, result.metrics))
         payload |= {"out_dir": str(out_dir), "meta_updated": meta_updated}
+        if tier == 2:
+            t2cfg = Tier2Config(
+                md_latency_ms=md_latency_ms,
+                entry_latency_ms=entry_latency_ms,
+                queue_model=queue_model,
+                order_type=order_type,
+                flatten_daily=flatten_daily,
+            )
+            t2 = run_tier2(ticks, book=book, target=target_from_predictions(ticks, preds, sig), config=t2cfg)
+            write_tier2_outputs(t2, out_dir, extra)
+            if model_dir and write_meta:
+                record_in_meta(model_dir, t2.metrics, key="backtest_tier2")
+            payload["tier2"] = t2.metrics
+            payload["side_by_side"] = side_by_side(result.metrics, t2.metrics)
+            if not json_out:
+                err_console.print(format_side_by_side(payload["side_by_side"]))
         if json_out:
             emit_json(payload)
             return

@@ -107,6 +107,7 @@ def _download_csv(settings: Settings, path: Path | None, symbol: str | None, ove
 
 
 def _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out):  # noqa: ANN001, ANN202
+    from ghtrader.live.backfill import backfill_plan
     from ghtrader.market.contracts import variety_of
     from ghtrader.sources.sim import SimConfig, SimSource
     from ghtrader.store.ingest import ingest_source_days, plan_symbols
@@ -129,8 +130,18 @@ def _download_sim(settings, var, symbol, start, end, seed, overwrite, json_out):
         raise CliError(f"no trading days between {first} and {last}")
     source = SimSource(calendar, book, SimConfig(seed=settings.sim_seed if seed is None else seed))
     plan = plan_symbols(source, var, days, only=symbol)
+    quarantine = settings.data_dir / "quarantine"
+    filled = backfill_plan(
+        lake,
+        source,
+        plan,
+        data_dir=settings.data_dir,
+        calendar=calendar,
+        book=book,
+        quarantine_dir=quarantine,
+    )
     with progress_bar(f"sim {var}", len(days), enabled=not json_out) as advance:
-        return ingest_source_days(
+        return filled + ingest_source_days(
             lake,
             source,
             plan,

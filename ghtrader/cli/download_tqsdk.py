@@ -61,6 +61,7 @@ def _download_tqsdk(
         factory = api_factory or tqapi_factory(credentials_from_settings(settings))
     except TqSdkError as exc:
         raise CliError(str(exc)) from None
+    from ghtrader.live.backfill import backfill_plan
     from ghtrader.market.calendar import TradingCalendar
     from ghtrader.sources.tqsdk.history import TqSdkSource
     from ghtrader.store.factory import open_store
@@ -74,8 +75,18 @@ def _download_tqsdk(
         with TqSdkSource(factory, calendar, book, retry=retry) as source:
             source.open()
             plan = plan_symbols(source, var, days, only=symbol)
+            quarantine = settings.data_dir / "quarantine"
+            filled = backfill_plan(
+                lake,
+                source,
+                plan,
+                data_dir=settings.data_dir,
+                calendar=calendar,
+                book=book,
+                quarantine_dir=quarantine,
+            )
             with progress_bar(f"tqsdk {symbol or var}", len(days), enabled=not json_out) as advance:
-                return ingest_source_days(
+                return filled + ingest_source_days(
                     lake,
                     source,
                     plan,

@@ -12,6 +12,7 @@ from ghtrader.cli.coverage import coverage
 from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
 from ghtrader.cli.factors import factors_app
+from ghtrader.cli.lake import lake_app
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
 from ghtrader.cli.record import record
@@ -41,6 +42,7 @@ app.command("record")(record)
 app.add_typer(db_app, name="db")
 app.add_typer(trade_app, name="trade")
 app.add_typer(factors_app, name="factors")
+app.add_typer(lake_app, name="lake")
 
 
 def main() -> None:

@@ -25,6 +25,9 @@ def promote(
     min_f1_margin: Annotated[float, typer.Option(help="macro-F1 margin over the majority baseline")] = 0.01,
     max_log_loss: Annotated[float, typer.Option(help="max walk-forward log loss")] = 1.0986,
     min_net_pnl: Annotated[float, typer.Option(help="min backtest net PnL (CNY)")] = 0.0,
+    min_tier2_net_pnl: Annotated[
+        float | None, typer.Option(help="min tier-2 net PnL (CNY) after fees; off unless given")
+    ] = None,
     max_drawdown_pct: Annotated[float, typer.Option(help="max backtest drawdown, fraction of peak")] = 0.2,
     max_latency_us: Annotated[float, typer.Option(help="max inference latency (us/row)")] = 1000.0,
     champion_epsilon: Annotated[float, typer.Option(help="macro-F1 gain needed over the champion")] = 0.001,
@@ -51,6 +54,7 @@ def promote(
             min_f1_margin=min_f1_margin,
             max_log_loss=max_log_loss,
             min_net_pnl=min_net_pnl,
+            min_tier2_net_pnl=min_tier2_net_pnl,
             max_drawdown_pct=max_drawdown_pct,
             max_latency_us_per_row=max_latency_us,
             champion_epsilon=champion_epsilon,

@@ -51,16 +51,10 @@ def record(
 
     def body() -> None:
         nonlocal code
-        from contextlib import nullcontext
-
         from ghtrader.live.service import RecordOptions, parse_list, run_record, varieties_of
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
-
-        try:
-            from ghtrader.store.lock import partition_lock
-        except ImportError:  # TEMP until the data layer's writer lock is on main
-            partition_lock = None
+        from ghtrader.store.lock import partition_lock
 
         settings = settings_for(data_dir)
         if source not in ("sim", "tqsdk"):
@@ -89,9 +83,7 @@ def record(
         calendar = TradingCalendar.bundled()
         lake_ticks = opts.data_dir / "lake_v2" / "ticks"
 
-        def lock(symbol: str):  # noqa: ANN202 - a context manager
-            if partition_lock is None:
-                return nullcontext()
+        def lock(symbol: str):  # noqa: ANN202 - a context manager (re-entrant with the commit's own)
             return partition_lock(lake_ticks, symbol, command="ghtrader record")
 
         code = run_record(

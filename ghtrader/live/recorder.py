@@ -226,8 +226,15 @@ class Recorder:
             day = self.calendar.trading_day_of(t)
             if day is None:
                 continue
-            if prev is None or self.calendar.trading_day_of(prev) != day:
-                prev = self.sessions.session_start(sym, t)  # nothing stored this day: from the open
+            prev_day = self.calendar.trading_day_of(prev) if prev is not None else None
+            if prev is not None and prev_day is not None and prev_day != day:
+                # the earlier day's tail after its last stored row was never recorded
+                windows = self.sessions.windows(sym, prev_day)
+                if windows and windows[-1][1] > prev:
+                    gaps.append(Gap(sym, prev_day, prev, windows[-1][1], reason))
+            if prev is None or prev_day != day:
+                windows = self.sessions.windows(sym, day)  # nothing stored this day: from its open
+                prev = windows[0][0] if windows else None
                 if prev is None or t - prev < 2_000_000_000:  # first tick at the open: no gap
                     continue
             if t > prev:

@@ -140,9 +140,16 @@ def provenance_html(metrics: dict[str, Any]) -> str:
 
 
 def write_report(
-    path: Path, metrics: dict[str, Any], table: Sequence[dict[str, Any]], equity: dict[str, pd.DataFrame]
+    path: Path,
+    metrics: dict[str, Any],
+    table: Sequence[dict[str, Any]],
+    equity: dict[str, pd.DataFrame],
+    links: dict[str, str] | None = None,
 ) -> Path:
-    """Render the report for one evaluation to ``path`` (atomically); return ``path``."""
+    """Render the report for one evaluation to ``path`` (atomically); return ``path``.
+
+    ``links``: related reports (title -> href relative to ``path``), e.g. the symbol's factor report.
+    """
     scores = metrics["scores"]
     base = metrics["baselines"]
     predictors = {
@@ -186,6 +193,13 @@ def write_report(
         _img(per_split_png(per_split), "per-split macro-F1"),
         "<h2>Data provenance</h2>",
         provenance_html(metrics),
+        *(
+            ["<h2>Related reports</h2><ul>"]
+            + [f'<li><a href="{html.escape(h)}">{html.escape(t)}</a></li>' for t, h in links.items()]
+            + ["</ul>"]
+            if links
+            else []
+        ),
         "<h2>Configuration</h2>",
         f"<pre>{html.escape(_json(cfg | {'models': metrics['models']}))}</pre>",
         "</body></html>",

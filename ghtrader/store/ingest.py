@@ -8,6 +8,7 @@ day is not refetched forever, but a symbol whose ticks were all rejected is *not
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -161,7 +162,10 @@ def write_frame(
         symbol, parts = item
         return [store.write_partition(dataset, symbol, day, part, mode=mode) for day, part in parts]
 
-    return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
+    # QuestDB stores group the frame's partitions into few ILP requests, committed when this exits
+    batch = getattr(store, "batch", None)
+    with batch() if batch is not None else contextlib.nullcontext():
+        return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
 
 
 def ingest_frame(

@@ -24,7 +24,7 @@ DIRS = {
     "features": f"features/symbol={MAIN}/date={DAY}",
     "labels": f"labels/symbol={MAIN}/date={DAY}",
 }
-KINDS = {"parquet": "*.parquet", "sha256": "*.parquet.sha256", "manifest": MANIFEST_NAME}
+KINDS = {"parquet": "*.parquet", "manifest": MANIFEST_NAME}  # checksums live in the manifest
 
 
 def _app() -> typer.Typer:

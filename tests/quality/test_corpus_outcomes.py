@@ -17,7 +17,6 @@ from ghtrader.quality.gx import DataQualityError
 from ghtrader.quality.readiness import ticks_ready
 from ghtrader.quality.rules import validate_ticks
 from ghtrader.schema import to_pandas
-from ghtrader.store.files import checksum_line
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.manifest import MANIFEST_NAME, encode_json
 
@@ -100,7 +99,7 @@ def test_quarantine_outcome(name: str, tmp_path: Path, calendar: TradingCalendar
         quarantined,
         reasons,
     )
-    kept = [json.loads(p.read_text())["rows"] for p in (tmp_path / "quarantine").rglob("rejected-*.json")]
+    kept = [json.loads(p.read_text())["rows"] for p in (tmp_path / "quarantine").rglob("_rejected-*.json")]
     assert sum(kept) == quarantined  # every rejected row is kept aside with its reason
     assert _readable_rejects(tmp_path, calendar, book) == (written, 0)
 
@@ -121,9 +120,11 @@ def _corrupt_parquet(pdir: Path) -> Path:
 
 
 def _checksum_mismatch(pdir: Path) -> Path:
-    side = next(pdir.glob("*.parquet.sha256"))
-    side.write_bytes(checksum_line("0" * 64, side.name.removesuffix(".sha256")))
-    return side
+    mpath = pdir / MANIFEST_NAME
+    m = json.loads(mpath.read_bytes())
+    m["files"][0]["sha256"] = "0" * 64  # canonical manifest whose checksum no longer matches the file
+    mpath.write_bytes(encode_json(m))
+    return pdir / m["files"][0]["name"]
 
 
 def _manifest_rows(pdir: Path) -> Path:

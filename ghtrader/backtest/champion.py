@@ -19,7 +19,7 @@ import pandas as pd
 
 from ghtrader.backtest.engine import BacktestConfig, BacktestResult, block_ends, run_backtest
 from ghtrader.backtest.signals import hold_outside_sessions, signal_from_proba
-from ghtrader.features.build import _per_row_spec, feature_days, load_state
+from ghtrader.features.build import feature_days, load_state, per_row_spec
 from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FeatureConfig
 from ghtrader.market.clock import SessionClock
@@ -81,7 +81,7 @@ def backtest_model(
     book: ContractBook,
 ) -> ChampionBacktest:
     """Factors (batch, from ``state``), the artifact's probabilities, targets and the tier-1 backtest."""
-    price_tick, mult = _per_row_spec(ticks, book)
+    price_tick, mult = per_row_spec(ticks, book)
     values = compute_matrix(*tick_inputs(ticks, price_tick, mult), features, state.copy())
     proba = np.asarray(model.predict_proba(values.astype(np.float32)), dtype=np.float64)
     sig = meta.get("signal") or {}

@@ -57,6 +57,10 @@ def trade(
     ] = False,
     var: VarOpt = "cu",
     symbol: Annotated[str | None, typer.Option(help="continuous alias (default KQ.m@SHFE.<var>)")] = None,
+    contracts: Annotated[
+        str | None,
+        typer.Option(envvar="GHTRADER_TRADE_CONTRACTS", help="sim feed: only these contracts (comma-separated)"),
+    ] = None,
     source: Annotated[
         str, typer.Option(envvar="GHTRADER_TRADE_SOURCE", help="tick feed: sim | tqsdk")
     ] = "sim",
@@ -113,14 +117,16 @@ def trade(
             settings, gate, mode=mode, monitor_only=monitor_only, var=var, symbol=symbol or f"KQ.m@SHFE.{var}",
             source=source, run_id=run_id or f"{mode}-{var}", start_at=start_at, speed=speed, port=port,
             infer_every=infer_every, expected=_expected(feature_set, horizons, k), limits=limits,
-            live_dir=live_dir,
+            live_dir=live_dir, contracts=tuple(c.strip() for c in (contracts or "").split(",") if c.strip()),
         )  # fmt: skip
 
     run_guarded(body)
     raise typer.Exit(code)
 
 
-def _run_daemon(settings: Any, gate: Any, *, live_dir: Path | None, **kw: Any) -> int:
+def _run_daemon(
+    settings: Any, gate: Any, *, live_dir: Path | None, contracts: tuple[str, ...] = (), **kw: Any
+) -> int:
     import time
 
     from ghtrader.market.calendar import TradingCalendar
@@ -156,7 +162,9 @@ def _run_daemon(settings: Any, gate: Any, *, live_dir: Path | None, **kw: Any) -
         market_now = clock.market_ns
 
         def feed_factory(d: Any) -> Any:
-            return VirtualSimFeed(sim, (opts.var,), clock, poll_s=0.05, sleep=d.sleep)
+            return VirtualSimFeed(
+                sim, (opts.var,), clock, symbols=contracts or None, poll_s=0.05, sleep=d.sleep
+            )
 
     elif opts.source == "tqsdk":
         from ghtrader.sources.tqsdk import credentials_from_settings, tqapi_factory

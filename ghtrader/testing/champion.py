@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ def make_champion(runs_dir: Path, run_dir: Path, *, var: str = "cu", at: str = "
     from ghtrader.promotion.gates import PromotionGates
     from ghtrader.promotion.registry import promote
 
-    gates = PromotionGates(None, None, None, None, None, None, None)
+    gates = PromotionGates(**{f.name: None for f in dataclasses.fields(PromotionGates)})
     decision = promote(var, run_dir, runs_dir, gates, dt.datetime.fromisoformat(at))
     if not decision.promote:
         raise RuntimeError(f"could not promote {run_dir}: {decision}")

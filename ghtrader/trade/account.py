@@ -10,7 +10,7 @@ flatten at a block end at the last seen opposite best).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -139,8 +139,17 @@ class SimAccount:
         )
 
     def on_tick(self, tick: MarketTick) -> list[Fill]:
-        c = self._code = self._code_of(tick.underlying)
         prev = self._prev
+        rolled: list[Fill] = []
+        if prev is not None and prev.underlying != tick.underlying and not prev.block_last:
+            # live roll without a block end seen in the data: close the old contract at its last seen
+            # opposite best (the kernel's forced flatten), then start the new contract flat
+            rolled = self._step(replace(prev, bid=float("nan"), ask=float("nan"), block_last=True), prev)
+            prev = self._prev = replace(prev, block_last=True)
+        return rolled + self._step(tick, prev)
+
+    def _step(self, tick: MarketTick, prev: MarketTick | None) -> list[Fill]:
+        c = self._code = self._code_of(tick.underlying)
         new_day = prev is not None and prev.trading_day != tick.trading_day
         new_block = prev is None or prev.block_last
         k, r = BK.fill_tick(

@@ -23,7 +23,7 @@ import numpy as np
 
 from ghtrader.features.registry import FeatureConfig, feature_columns
 from ghtrader.labels.core import LabelConfig
-from ghtrader.models.base import load_artifact
+from ghtrader.models.base import load_artifact, read_meta
 from ghtrader.promotion.registry import registry_dir
 
 
@@ -100,6 +100,15 @@ def _pointer_key(pointer: dict[str, Any]) -> str:
 def load_from_pointer(pointer: dict[str, Any], expected: Expected) -> Champion:
     """Load and verify the artifact a champion pointer names."""
     path = Path(pointer["path"])
+    try:
+        meta0 = read_meta(path)
+    except (OSError, ValueError) as exc:
+        raise ChampionRefused(f"champion {pointer.get('run_id')} does not load: {exc}") from None
+    if "model.onnx" in (meta0.get("files") or {}):
+        raise ChampionRefused(
+            f"champion {pointer.get('run_id')} is a sequence model ({meta0.get('model')}): the runner serves "
+            "factor-row models only (lgbm, logistic, xgboost)"
+        )
     try:
         model, meta = load_artifact(path)
     except (OSError, ValueError, KeyError) as exc:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ghtrader.backtest.champion import backtest_config_from, load_main_ticks, tick_flags, warm_state
-from ghtrader.features.build import _per_row_spec
+from ghtrader.features.build import per_row_spec
 from ghtrader.features.engine import FactorState, tick_inputs
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook
@@ -37,7 +37,7 @@ def market_ticks(
     ticks: pd.DataFrame, book: ContractBook, last: np.ndarray, nxt: np.ndarray
 ) -> Iterator[MarketTick]:
     """The runner's view of each stored tick (kernel input rows from the research conversion)."""
-    price_tick, mult = _per_row_spec(ticks, book)
+    price_tick, mult = per_row_spec(ticks, book)
     xs, ts, day, seg = tick_inputs(ticks, price_tick, mult)
     days = [d.isoformat() for d in ticks["trading_day"]]
     under = ticks["underlying_contract"].astype(str).tolist()

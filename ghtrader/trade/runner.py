@@ -180,8 +180,9 @@ class TradeRunner:
         self.ticks += 1
         first_of_block = self.last_tick is None or self.last_tick.block_last
         if t.underlying != self.underlying:
-            if self.underlying is not None:
+            if self.underlying is not None:  # roll: the account closes the old contract, windows reset
                 self._event("roll", ts=t.datetime_ns, old=self.underlying, new=t.underlying)
+                first_of_block = True
             self.underlying = t.underlying
         if self.risk.on_tick(t.datetime_ns):
             self._event("risk_resume", ts=t.datetime_ns)

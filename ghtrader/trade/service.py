@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from prometheus_client import Counter, Gauge, Histogram
 
-from ghtrader.features.build import _per_row_spec
+from ghtrader.features.build import per_row_spec
 from ghtrader.features.engine import tick_inputs
 from ghtrader.live.daemon import Daemon, DaemonConfig, log_event
 from ghtrader.market.calendar import TradingCalendar
@@ -137,7 +137,7 @@ class TickAdapter:
                 continue
             main = self.main or ""
             mine = mine.assign(underlying_contract=main, segment_id=self.segment)
-            pt, vm = _per_row_spec(mine, self.book)
+            pt, vm = per_row_spec(mine, self.book)
             xs, ts, dk, seg = tick_inputs(mine, pt, vm)
             bid, ask = mine["bid_price1"].to_numpy(np.float64), mine["ask_price1"].to_numpy(np.float64)
             lp = mine["last_price"].to_numpy(np.float64)

@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from ghtrader.backtest.champion import backtest_model, load_main_ticks, warm_state
+from ghtrader.backtest.champion import backtest_model
 from ghtrader.features.registry import FeatureConfig
 from ghtrader.labels.core import LabelConfig
 from ghtrader.market.contracts import ContractBook
-from ghtrader.store.lake import ParquetLake
-from ghtrader.trade.champion import Expected, load_champion
+from ghtrader.trade.champion import Expected
 from ghtrader.trade.eventlog import EVENTS_NAME, comparable, read_records, verify
 from ghtrader.trade.replay import replay_ticks
 
 SYMBOL = "KQ.m@SHFE.cu"
 EXPECTED = Expected(FeatureConfig(), LabelConfig())
 NS_MIN = 60 * 10**9
-
-
-@pytest.fixture(scope="module")
-def window(trained: SimpleNamespace) -> SimpleNamespace:
-    """The close of 2025-03-17 (cu2504) and the first minutes after the roll to cu2505."""
-    lake = ParquetLake(trained.data / "lake_v2")
-    d0, d1 = dt.date(2025, 3, 17), dt.date(2025, 3, 18)
-    ticks = load_main_ticks(lake, SYMBOL, d0, d1)
-    day = ticks["trading_day"]
-    end0 = ticks.loc[day == d0, "datetime_ns"].max()
-    start1 = ticks.loc[day == d1, "datetime_ns"].min()
-    ns = ticks["datetime_ns"]
-    keep = ((day == d0) & (ns > end0 - 12 * NS_MIN)) | ((day == d1) & (ns < start1 + 12 * NS_MIN))
-    ticks = ticks.loc[keep].reset_index(drop=True)
-    state = warm_state(lake, SYMBOL, d0, EXPECTED.features)
-    return SimpleNamespace(ticks=ticks, state=state, champion=load_champion(trained.runs, "cu", EXPECTED))
 
 
 def run(window: SimpleNamespace, book: ContractBook, run_dir: Path) -> dict:

@@ -120,3 +120,31 @@ def test_kill_flattens_within_one_tick(book: ContractBook, calendar: TradingCale
     assert dec[5]["target"] == 0 and dec[5]["why"] == "killed"
     assert [r for r in records if r["kind"] == "order"][-1]["target"] == 0  # the flatten order went out
     assert dec[6]["position"] == 0  # filled on the next tick
+
+
+def test_live_roll_flattens_old_contract(
+    book: ContractBook, calendar: TradingCalendar, tmp_path: Path
+) -> None:
+    """A roll the feed did not announce (no block end): the old contract is closed, the new starts flat."""
+    old = list(synthetic_ticks([NS // 2] * 6, [75_000.0] * 6, contract="SHFE.cu2504"))
+    new = list(
+        synthetic_ticks([NS // 2] * 6, [76_000.0] * 6, start_ns=old[-1].datetime_ns, contract="SHFE.cu2505")
+    )
+    new = [t.__class__(**{**t.__dict__, "index": t.index + 6, "segment": 1}) for t in new]
+    log = EventLog.open(tmp_path)
+    runner = TradeRunner(
+        RunnerConfig(run_id="roll", var="cu", symbol="KQ.m@SHFE.cu", mode="sim"),
+        scripted_champion([UP]), expected(), SimAccount(book), RiskEngine(LIMITS), log,
+        SessionClock(calendar, variety_sessions("cu")),
+    )  # fmt: skip
+    runner.start()
+    for t in [*old, *new]:
+        runner.on_tick(t)
+    records = read_records(tmp_path / EVENTS_NAME)
+    fills = [
+        (f["contract"], f["side"], f["forced"]) for r in records if r["kind"] == "fill" for f in r["fills"]
+    ]
+    assert fills[:2] == [("SHFE.cu2504", "buy", False), ("SHFE.cu2504", "sell", True)]
+    assert ("SHFE.cu2505", "buy", False) in fills[2:]
+    assert [r for r in records if r["kind"] == "roll"]
+    assert read_records(tmp_path / EVENTS_NAME)[-1]["position"] == 1

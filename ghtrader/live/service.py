@@ -147,6 +147,7 @@ def run_record(
     lock: Callable[[str], Any],
     api_factory: Any = None,
     quarantine_dir: Path | None = None,
+    questdb: Any = None,
 ) -> int:
     """Run the recorder daemon in the foreground; the process exit code."""
     daemon = Daemon(DaemonConfig("recorder", opts.run_dir, http_port=opts.port, log_level=opts.log_level))
@@ -168,6 +169,7 @@ def run_record(
         market_now=clock.market_ns,
         lock=lock,
         wall_at=clock.wall_at,
+        questdb=questdb,
     )
     metrics.watch_last_tick(daemon.registry, lambda: dict(recorder.last_tick_wall))
     daemon.add_health_check("feed", recorder.health_check)
@@ -205,6 +207,7 @@ def run_record(
                 recorder.mark_reconnect()
                 log_event(d.log, "feed_reconnect")
             first = False
+            log_event(d.log, "feed_open", market_ns=clock.market_ns())  # ticks from here on arrive
             try:
                 for batch in feed:
                     recorder.subscribed = tuple(feed.symbols)
@@ -228,11 +231,31 @@ def _compactor(daemon: Daemon, recorder: Recorder, every_s: float = 5.0) -> None
                 log_event(daemon.log, "compacted", partitions=n)
         except Exception as exc:  # compaction is an optimisation: never stop recording for it
             log_event(daemon.log, "compact_failed", 30, error=f"{type(exc).__name__}: {exc}")
+        try:
+            n = recorder.sync_questdb()
+            if n:
+                log_event(daemon.log, "questdb_synced", partitions=n)
+        except Exception as exc:  # QuestDB down: the lake keeps the ticks; retried next round
+            log_event(daemon.log, "questdb_sync_failed", 30, error=f"{type(exc).__name__}: {exc}")
 
 
 def _final_flush(daemon: Daemon, recorder: Recorder) -> None:
     res = recorder.flush("shutdown")
-    log_event(daemon.log, "final_flush", rows=res.rows, parts=res.partitions, ms=round(res.seconds * 1e3, 1))
+    last_received = max(recorder.last_ns.values(), default=None)  # every row up to it is now stored
+    gaps = recorder.record_stop_gaps()
+    try:
+        recorder.sync_questdb()
+    except Exception as exc:
+        log_event(daemon.log, "questdb_sync_failed", 30, error=f"{type(exc).__name__}: {exc}")
+    log_event(
+        daemon.log,
+        "final_flush",
+        rows=res.rows,
+        parts=res.partitions,
+        ms=round(res.seconds * 1e3, 1),
+        gaps=len(gaps),
+        last_received_ns=last_received,
+    )
 
 
 def parse_list(text: str | None) -> tuple[str, ...]:

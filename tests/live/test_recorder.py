@@ -210,3 +210,44 @@ def test_health_is_stale_only_inside_a_session(tmp_path: Path, calendar, book, d
     assert rec.health_check() is not None and sym in str(rec.stale_symbols())
     clock["ns"] = int(pd.Timestamp("2025-03-04 12:00", tz="Asia/Shanghai").value)  # lunch break
     assert rec.health_check() is None
+
+
+class FakeQuestDb:
+    """Records whole-partition upserts; ``fail`` makes the next write raise (server down)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, dt.date], int] = {}
+        self.fail = False
+
+    def batch(self):  # noqa: ANN201 - a context manager
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+    def write_partition(self, dataset: str, symbol: str, day: dt.date, table, *, mode: str) -> None:  # noqa: ANN001
+        if self.fail:
+            raise ConnectionError("QuestDB at 127.0.0.1:9000 is down")
+        assert dataset == "ticks" and mode == "replace"
+        self.rows[(symbol, day)] = table.num_rows
+
+
+def test_questdb_mirror_is_synced_off_the_flush_path_and_retried(
+    tmp_path: Path, calendar, book, day_ticks
+) -> None:  # noqa: ANN001
+    rec = make_recorder(tmp_path, calendar, book)
+    qdb = FakeQuestDb()
+    rec.questdb = qdb
+    rec.accept(day_ticks.iloc[:500])
+    rec.flush()
+    qdb.fail = True
+    with pytest.raises(ConnectionError):
+        rec.sync_questdb()
+    assert qdb.rows == {}  # the lake has the rows; the partitions stay dirty for the next round
+    qdb.fail = False
+    rec.accept(day_ticks.iloc[500:800])
+    rec.flush()
+    assert rec.sync_questdb() >= 1
+    lake = ParquetLake(tmp_path / "lake_v2")
+    assert qdb.rows == {
+        (s, DAY): lake.manifest("ticks", s, DAY).rows for s in day_ticks.iloc[:800]["symbol"].unique()
+    }  # type: ignore[union-attr]

@@ -265,28 +265,24 @@ class WireConnection:
         return _parse_answer(buf)
 
     def _roundtrip(self, sql: str, params: Sequence[str]) -> np.ndarray:
-        try:
-            if self._sock is None:
-                self._connect()
-            assert self._sock is not None
-            bind_params = b"".join(struct.pack("!i", len(p.encode())) + p.encode() for p in params)
-            bind = (
-                b"\x00\x00"  # portal, statement: unnamed
-                + struct.pack("!hh", 0, len(params))  # all parameters text
-                + bind_params
-                + struct.pack("!hh", 1, 1)  # every result column binary
-            )
-            self._sock.sendall(
-                _msg(b"P", b"\x00" + _cstr(sql) + struct.pack("!h", 0))
-                + _msg(b"B", bind)
-                + _msg(b"D", b"P\x00")
-                + _msg(b"E", b"\x00" + struct.pack("!i", 0))
-                + _msg(b"S", b"")
-            )
-            return self._read_until_ready()
-        except OSError as exc:
-            self.close()
-            raise QuestDbUnavailable(f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}") from None
+        """Send the query, return the raw answer; a socket that broke while idle is reopened once."""
+        for attempt in (1, 2):
+            fresh = self._sock is None
+            try:
+                if self._sock is None:
+                    self._connect()
+                assert self._sock is not None
+                self._sock.sendall(_query_messages(sql, params))
+                return self._read_until_ready()
+            except OSError as exc:
+                self.close()
+                if isinstance(exc, QuestDbUnavailable) or fresh or attempt == 2:
+                    if isinstance(exc, QuestDbUnavailable):
+                        raise
+                    raise QuestDbUnavailable(
+                        f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}"
+                    ) from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._sock is not None:
@@ -294,6 +290,19 @@ class WireConnection:
                 self._sock.sendall(_msg(b"X", b""))
             self._sock.close()
             self._sock = None
+
+
+def _query_messages(sql: str, params: Sequence[str]) -> bytes:
+    """Parse + Bind (text parameters, every result column binary) + Describe + Execute + Sync."""
+    bind_params = b"".join(struct.pack("!i", len(p.encode())) + p.encode() for p in params)
+    bind = b"\x00\x00" + struct.pack("!hh", 0, len(params)) + bind_params + struct.pack("!hh", 1, 1)
+    return (
+        _msg(b"P", b"\x00" + _cstr(sql) + struct.pack("!h", 0))
+        + _msg(b"B", bind)
+        + _msg(b"D", b"P\x00")
+        + _msg(b"E", b"\x00" + struct.pack("!i", 0))
+        + _msg(b"S", b"")
+    )
 
 
 def _ends_with_ready(arr: np.ndarray) -> bool:

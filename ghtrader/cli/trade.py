@@ -59,7 +59,9 @@ def trade(
     symbol: Annotated[str | None, typer.Option(help="continuous alias (default KQ.m@SHFE.<var>)")] = None,
     contracts: Annotated[
         str | None,
-        typer.Option(envvar="GHTRADER_TRADE_CONTRACTS", help="sim feed: only these contracts (comma-separated)"),
+        typer.Option(
+            envvar="GHTRADER_TRADE_CONTRACTS", help="sim feed: only these contracts (comma-separated)"
+        ),
     ] = None,
     source: Annotated[
         str, typer.Option(envvar="GHTRADER_TRADE_SOURCE", help="tick feed: sim | tqsdk")

@@ -102,6 +102,7 @@ class FlushResult:
     partitions: int = 0
     quarantined: int = 0
     seconds: float = 0.0
+    taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
     latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
@@ -294,7 +295,8 @@ class Recorder:
             with self._buf:
                 clean, self._clean = self._clean, []
                 rejected, self._rejected = self._rejected, []
-            result = FlushResult()
+                taken_at = self.wall()
+            result = FlushResult(taken_at=taken_at)
             if rejected:
                 bad = pd.concat(rejected, ignore_index=True)
                 quarantine_rows(

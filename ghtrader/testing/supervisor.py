@@ -67,6 +67,9 @@ class LiveStack:
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONPATH": str(REPO_ROOT),
             "GHTRADER_LIVE_DIR": str(self.run_dir),
+            # the trade runner (same group) stays inside the run dir and off fixed ports unless told
+            "GHTRADER_RUNS_DIR": str(self.run_dir / "runs"),
+            "GHTRADER_TRADE_PORT": "0",
             **env,
         }
 

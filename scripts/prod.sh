@@ -11,6 +11,11 @@ VENV=${VENV:-.venv}
 eval "$("$VENV/bin/python" -m ghtrader.pipeline.airflow_env --prod)"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$(cd "$VENV" && pwd)/bin:$PATH" GHTRADER_LIVE_DIR="$GHTRADER_PROD_DIR/daemons"
+# the live daemons (daemons/programs/*.conf) take their options from the environment, as in `make live`
+export GHTRADER_RECORD_SOURCE=${GHTRADER_RECORD_SOURCE:-sim} GHTRADER_RECORD_START_AT=${GHTRADER_RECORD_START_AT:-2025-03-03T21:00}
+export GHTRADER_RECORD_SPEED=${GHTRADER_RECORD_SPEED:-50} GHTRADER_TRADE_MODE=${GHTRADER_TRADE_MODE:-paper}
+export GHTRADER_TRADE_SOURCE=${GHTRADER_TRADE_SOURCE:-sim} GHTRADER_TRADE_START_AT=${GHTRADER_TRADE_START_AT:-2025-03-03T21:00}
+export GHTRADER_TRADE_SPEED=${GHTRADER_TRADE_SPEED:-50}
 export GHTRADER_DASHBOARD_DAEMONS=${GHTRADER_DASHBOARD_DAEMONS:-recorder=http://127.0.0.1:9108,trade-runner=http://127.0.0.1:9109}
 CONF=daemons/prod/supervisord.conf
 CTL=("$VENV/bin/supervisorctl" -c "$CONF")

@@ -65,11 +65,14 @@ def test_dag_file_is_thin() -> None:
 def test_ops_settings_timeouts_alerts_pools_docs(dagbag) -> None:  # noqa: ANN001
     from ghtrader.pipeline.alerts import on_failure
 
+    def cbs(x: object) -> list:
+        return list(x) if isinstance(x, (list, tuple)) else [x]
+
     for dag_id in EXPECTED:
         dag = dagbag.get_dag(dag_id)
         var = dag_id.split("_")[1]
         assert dag.doc_md and f"ghtrader_{var}" in dag.doc_md and "backfill" in dag.doc_md
-        assert dag.dagrun_timeout is not None and on_failure in (dag.on_failure_callback or [])
+        assert dag.dagrun_timeout is not None and on_failure in cbs(dag.on_failure_callback)
         tasks = {t.task_id: t for t in dag.tasks}
         assert [t for t in CHAIN if t not in tasks] == []
         for t in dag.tasks:
@@ -77,4 +80,4 @@ def test_ops_settings_timeouts_alerts_pools_docs(dagbag) -> None:  # noqa: ANN00
             assert t.pool == ("tqsdk" if t.task_id == "ingest" else f"ghtrader_{var}"), t.task_id
         for mapped in ("ingest", "gx_ticks", "train"):
             assert tasks[mapped].map_index_template == "{{ ghtrader_label }}"
-        assert on_failure in (tasks["train"].on_failure_callback or [])
+        assert on_failure in cbs(tasks["train"].on_failure_callback)

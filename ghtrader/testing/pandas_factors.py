@@ -16,8 +16,10 @@ from ghtrader.features.registry import FeatureConfig, feature_columns
 
 GAP_CAP_NS = 30_000_000_000
 BREAK_NS = 60_000_000_000
-NEW = ("range", "skew", "mlofi", "vwap_dev", "kyle", "amihud", "oi_per_vol", "oi_dir", "imb_mean")
-NEW += ("imb5_mean", "spread_mean", "micro_mean", "updown", "trade_frac")
+NEW: tuple[str, ...] = (
+    *("range", "skew", "mlofi", "vwap_dev", "kyle", "amihud", "oi_per_vol", "oi_dir", "imb_mean"),
+    *("imb5_mean", "spread_mean", "micro_mean", "updown", "trade_frac"),
+)
 
 
 def _dq(p: pd.Series, v: pd.Series, bid: bool) -> pd.Series:

@@ -90,9 +90,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check ghtrader tests benchmarks dags plugins
 	$(VENV)/bin/mypy ghtrader
 
+# bench_questdb.py starts its own QuestDB when ../shared/tools/questdb and a Java runtime are present.
 bench: setup
 	@mkdir -p benchmarks/results
-	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@QDB=$$( [ -f $(QUESTDB_RUN) ] && command -v java > /dev/null && echo $(QUESTDB_RUN) ); \
+	for f in benchmarks/bench_*.py; do echo "== $$f"; \
+		GHTRADER_TEST_QUESTDB_SERVER=$${GHTRADER_TEST_QUESTDB_SERVER:-$$QDB} $(PY) $$f || exit 1; done
 	@echo "results in benchmarks/results/"
 
 clean:

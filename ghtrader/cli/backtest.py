@@ -61,6 +61,7 @@ def backtest(
         from ghtrader.backtest.tier2.report import format_side_by_side, side_by_side
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
+        from ghtrader.reports.html import write_tiers_report
         from ghtrader.store.lake import ParquetLake
 
         pred_path = predictions or (model_dir / "predictions.parquet" if model_dir else None)
@@ -109,6 +110,13 @@ def backtest(
                 record_in_meta(model_dir, t2.metrics, key="backtest_tier2")
             payload["tier2"] = t2.metrics
             payload["side_by_side"] = side_by_side(result.metrics, t2.metrics)
+            write_tiers_report(
+                out_dir / "tier2" / "report.html",
+                f"{symbol} {d0}..{d1}: tier 1 vs tier 2",
+                payload["side_by_side"],
+                f"tier 1: next tick's opposite best, full size; tier 2: {queue_model} queue, {order_type}, "
+                f"latency md {md_latency_ms} ms / entry {entry_latency_ms} ms; fees included in net PnL.",
+            )
             if not json_out:
                 err_console.print(format_side_by_side(payload["side_by_side"]))
         if json_out:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import emit_json, err_console, progress_bar, run_guarded, settings_for
+from ghtrader.cli.common import emit_json, err_console, progress_bar, run_guarded, settings_for, writer_locks
 
 
 def build(
@@ -17,6 +17,9 @@ def build(
     features: Annotated[str, typer.Option(help="feature set: core (default) | full (226 factors)")] = "core",
     overwrite: Annotated[bool, typer.Option(help="rebuild everything after a config change")] = False,
     data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,
+    lock_timeout: Annotated[
+        float | None, typer.Option(help="give up after this many seconds waiting for another writer")
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")] = False,
 ) -> None:
     """Build features + labels from main_l5 (incremental, resumable; a changed config needs --overwrite)."""
@@ -38,9 +41,12 @@ def build(
         labels = LabelConfig(horizons=hs, k=k)
         fconfig = feature_set(features)
         book = ContractBook.load(TradingCalendar.bundled())
-        with progress_bar(
-            f"build {symbol}", len(lake.days("main_l5", symbol)), enabled=not json_out
-        ) as advance:
+        with (
+            writer_locks(lock_timeout),
+            progress_bar(
+                f"build {symbol}", len(lake.days("main_l5", symbol)), enabled=not json_out
+            ) as advance,
+        ):
             summary = build_dataset(
                 lake,
                 symbol,

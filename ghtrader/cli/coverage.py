@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ghtrader.cli.common import emit_json, run_guarded, settings_for
+from ghtrader.cli.common import check_variety, emit_json, run_guarded, settings_for
 
 
 def coverage(
@@ -25,6 +25,7 @@ def coverage(
         from ghtrader.store.coverage import lake_coverage
         from ghtrader.store.lake import ParquetLake
 
+        check_variety(var)
         settings = settings_for(data_dir)
         rows = lake_coverage(ParquetLake(settings.data_dir / "lake_v2"), dataset, var)
         gaps = GapLog(gaps_path(settings.data_dir)).open_gaps() if dataset == "ticks" else []

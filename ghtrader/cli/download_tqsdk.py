@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ghtrader.cli.common import CliError, parse_day, progress_bar
+from ghtrader.cli.common import CliError, check_variety, parse_day, progress_bar
 from ghtrader.config import Settings
-from ghtrader.market.sessions import VARIETIES
 
 
 def _days(calendar: Any, start: str | None, end: str | None) -> list[dt.date]:
@@ -53,8 +52,7 @@ def _download_tqsdk(
         var = var or variety_of(symbol)  # type: ignore[arg-type]
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    if var not in VARIETIES:
-        raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+    check_variety(var)
     if symbol is not None and variety_of(symbol) != var:
         raise CliError(f"--symbol {symbol} is not a {var} contract")
     try:

@@ -86,8 +86,19 @@ def record(
         def lock(symbol: str):  # noqa: ANN202 - a context manager (re-entrant with the commit's own)
             return partition_lock(lake_ticks, symbol, command="ghtrader record")
 
+        questdb = None
+        if settings.questdb_host:  # production: QuestDB canonical, mirrored from the lake
+            from ghtrader.store.questdb.backend import QuestDbStore
+            from ghtrader.store.questdb.conn import QuestDbConfig
+
+            questdb = QuestDbStore(QuestDbConfig.from_settings(settings))
         code = run_record(
-            opts, calendar=calendar, book=ContractBook.load(calendar), lock=lock, api_factory=api_factory
+            opts,
+            calendar=calendar,
+            book=ContractBook.load(calendar),
+            lock=lock,
+            api_factory=api_factory,
+            questdb=questdb,
         )
 
     run_guarded(body)

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,7 @@ class FlushResult:
     partitions: int = 0
     quarantined: int = 0
     seconds: float = 0.0
+    taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
     latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
@@ -120,6 +122,7 @@ class Recorder:
         lock: LockFn = lambda _symbol: nullcontext(),
         wall: Callable[[], float] = time.time,
         wall_at: Callable[[int], float] = lambda ns: ns / 1e9,
+        questdb: Any = None,
     ) -> None:
         self.lake = lake
         self.config = config
@@ -132,6 +135,8 @@ class Recorder:
         self.lock = lock
         self.wall = wall
         self.wall_at = wall_at
+        self.questdb = questdb  # a QuestDbStore when configured: mirrored off the flush path
+        self._qdb_dirty: set[tuple[str, dt.date]] = set()
         self.started_wall = wall()
         self.last_ns: dict[str, int] = {}
         self.watermark: dict[str, int] = {}
@@ -290,7 +295,8 @@ class Recorder:
             with self._buf:
                 clean, self._clean = self._clean, []
                 rejected, self._rejected = self._rejected, []
-            result = FlushResult()
+                taken_at = self.wall()
+            result = FlushResult(taken_at=taken_at)
             if rejected:
                 bad = pd.concat(rejected, ignore_index=True)
                 quarantine_rows(
@@ -335,6 +341,8 @@ class Recorder:
                 for d, part in items:
                     m = append_partition(self.lake, self.config.dataset, symbol, d, part)
                     self._touched[(symbol, d)] = len(m.files)
+                    if self.questdb is not None:
+                        self._qdb_dirty.add((symbol, d))
                     self.metrics.written.labels(symbol).inc(part.num_rows)
             return len(items)
 
@@ -360,6 +368,43 @@ class Recorder:
                 else:
                     self._touched[(symbol, d)] = 1
         return len(todo)
+
+    def sync_questdb(self) -> int:
+        """Upsert the partitions changed since the last sync into QuestDB (whole partitions, dedup keys).
+
+        Runs on the compactor thread and after the final flush, never inside a flush: a QuestDB
+        outage must not stop the lake commits; failed partitions stay dirty and are retried.
+        """
+        if self.questdb is None:
+            return 0
+        with self._buf:
+            todo, self._qdb_dirty = sorted(self._qdb_dirty), set()
+        done = 0
+        try:
+            with self.questdb.batch():
+                for symbol, d in todo:
+                    table = self.lake.read_day(self.config.dataset, symbol, d)
+                    self.questdb.write_partition(self.config.dataset, symbol, d, table, mode="replace")
+                    done += 1
+        except Exception:
+            with self._buf:
+                self._qdb_dirty.update(todo)
+            raise
+        return done
+
+    def record_stop_gaps(self) -> list[Gap]:
+        """On a clean stop: the rest of each symbol's trading day will not be recorded (after the final
+        flush, so a restart the same day records its own, overlapping gap; backfill resolves both)."""
+        gaps = []
+        with self._buf:
+            for sym, last in self.last_ns.items():
+                day = self.calendar.trading_day_of(last)
+                windows = self.sessions.windows(sym, day) if day is not None else ()
+                if day is not None and windows and windows[-1][1] > last:
+                    gaps.append(Gap(sym, day, last, windows[-1][1], "stop"))
+        for g in self.gaps.record(gaps):
+            self.metrics.gaps.labels(g.reason).inc()
+        return gaps
 
     # ------------------------------------------------------------------ health
     def stale_symbols(self, symbols: Iterable[str] | None = None) -> dict[str, float]:

@@ -78,8 +78,12 @@ def run_tier2(
     target: np.ndarray | None = None,
     maker: MarketMaker | None = None,
     config: Tier2Config = Tier2Config(),
+    analytics: bool = True,
 ) -> Tier2Result:
-    """Replay ``ticks`` towards ``target`` (lots decided at each row) or with ``maker``."""
+    """Replay ``ticks`` towards ``target`` (lots decided at each row) or with ``maker``.
+
+    ``analytics=False`` skips the post-trade statistics (adverse selection, averages), e.g. when
+    timing the replay itself against another engine."""
     if (target is None) == (maker is None):
         raise ValueError("give exactly one of target (lots per row) or maker")
     if config.queue_model not in MODELS or config.order_type not in ORDER_TYPES:
@@ -103,7 +107,9 @@ def run_tier2(
     )  # fmt: skip
     fills = fill_table(snap, raw)
     equity = pd.DataFrame({"datetime_ns": snap.ts, "position": pos, "equity": eq})
-    metrics = tier2_metrics(snap, fills, eq, counts)
+    metrics = (
+        tier2_metrics(snap, fills, eq, counts) if analytics else {"net_pnl": float(eq[-1]) if n else 0.0}
+    )
     return Tier2Result(equity=equity, fills=fills, metrics=metrics, config=config)
 
 
@@ -115,12 +121,12 @@ def fill_table(snap: Snapshots, raw: np.ndarray) -> pd.DataFrame:
         {
             "tick": idx,
             "datetime_ns": raw[:, K.F_T].astype(np.int64),
-            "contract": [snap.contracts[k] for k in c],
+            "contract": pd.Categorical.from_codes(c, categories=list(snap.contracts)),
             "side": raw[:, K.F_SIDE].astype(np.int64),
             "qty": raw[:, K.F_QTY],
             "price": np.round(raw[:, K.F_PX] * snap.tick[c], 8),
             "fee": raw[:, K.F_FEE],
-            "action": [ACTIONS[int(a)] for a in raw[:, K.F_ACT]],
+            "action": pd.Categorical.from_codes(raw[:, K.F_ACT].astype(np.int8), categories=list(ACTIONS)),
             "maker": raw[:, K.F_MAKER] > 0,
             "queue_wait_s": np.where(raw[:, K.F_WAIT] >= 0, raw[:, K.F_WAIT] / 1e9, np.nan),
             "forced": raw[:, K.F_FORCED] > 0,

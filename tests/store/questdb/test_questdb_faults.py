@@ -151,6 +151,7 @@ def test_kill_9_mid_ingest_then_restart_and_rerun_loses_nothing(
             f"FROM {fresh.tick_spec('ticks').name}"
         )
         assert dup[0][0] == 0
+        assert store.days("ticks", SYM) == days  # the old store's connections reopen after the restart
     finally:
         fresh.drop_tables()
         fresh.close()

@@ -236,10 +236,10 @@ class WireConnection:
         head = self._read_exact(5)
         return head[:1], self._read_exact(struct.unpack_from("!I", head, 1)[0] - 4)
 
-    def _read_until_ready(self) -> np.ndarray:
+    def _read_until_ready(self, size: int = 1 << 20) -> np.ndarray:
         """Receive everything up to and including ReadyForQuery ('Z') into one uint8 array."""
         assert self._sock is not None
-        buf = bytearray(1 << 20)
+        buf = bytearray(max(size, 1 << 16))
         view, n = memoryview(buf), 0
         while True:
             if n == len(buf):
@@ -258,13 +258,16 @@ class WireConnection:
                 if _ends_with_ready(arr):
                     return arr
 
-    def query(self, sql: str, params: Sequence[str] = ()) -> BinaryResult:
-        """Run ``sql`` (``$1``.. bound to text ``params``) and decode every column in binary."""
+    def query(self, sql: str, params: Sequence[str] = (), expect_bytes: int = 0) -> BinaryResult:
+        """Run ``sql`` (``$1``.. bound to text ``params``) and decode every column in binary.
+
+        ``expect_bytes`` sizes the receive buffer up front (a day read knows its row count).
+        """
         with self._lock:
-            buf = self._roundtrip(sql, params)
+            buf = self._roundtrip(sql, params, expect_bytes)
         return _parse_answer(buf)
 
-    def _roundtrip(self, sql: str, params: Sequence[str]) -> np.ndarray:
+    def _roundtrip(self, sql: str, params: Sequence[str], expect_bytes: int = 0) -> np.ndarray:
         """Send the query, return the raw answer; a socket that broke while idle is reopened once."""
         for attempt in (1, 2):
             fresh = self._sock is None
@@ -273,7 +276,7 @@ class WireConnection:
                     self._connect()
                 assert self._sock is not None
                 self._sock.sendall(_query_messages(sql, params))
-                return self._read_until_ready()
+                return self._read_until_ready(4096 + expect_bytes)
             except OSError as exc:
                 self.close()
                 if isinstance(exc, QuestDbUnavailable) or fresh or attempt == 2:
@@ -290,6 +293,11 @@ class WireConnection:
                 self._sock.sendall(_msg(b"X", b""))
             self._sock.close()
             self._sock = None
+
+
+def row_bytes(ncols: int) -> int:
+    """Upper bound of one binary DataRow of ``ncols`` 8-byte columns (header + length-prefixed fields)."""
+    return 7 + 12 * ncols
 
 
 def _query_messages(sql: str, params: Sequence[str]) -> bytes:

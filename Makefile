@@ -58,6 +58,9 @@ live: setup
 		GHTRADER_RECORD_SOURCE=$${GHTRADER_RECORD_SOURCE:-sim} \
 		GHTRADER_RECORD_START_AT=$${GHTRADER_RECORD_START_AT:-$(LIVE_START_AT)} \
 		GHTRADER_RECORD_SPEED=$${GHTRADER_RECORD_SPEED:-$(LIVE_SPEED)} \
+		GHTRADER_TRADE_MODE=$${GHTRADER_TRADE_MODE:-paper} GHTRADER_TRADE_SOURCE=$${GHTRADER_TRADE_SOURCE:-sim} \
+		GHTRADER_TRADE_START_AT=$${GHTRADER_TRADE_START_AT:-$(LIVE_START_AT)} \
+		GHTRADER_TRADE_SPEED=$${GHTRADER_TRADE_SPEED:-$(LIVE_SPEED)} \
 		PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/supervisord -c daemons/supervisord.conf; fi
 	@# `status` exits 0 for STARTING too: wait until nothing is STARTING/BACKOFF (max 60 s)
 	@for i in $$(seq 120); do out=$$($(SUPERVISORCTL) status 2>&1) && ! grep -qE 'STARTING|BACKOFF' <<< "$$out" && break; sleep 0.5; done

@@ -91,11 +91,12 @@ def run_hftbacktest(snap: Snapshots, strategy) -> tuple[dict[str, float], float,
     construction with its data, replay, results; event conversion excluded)."""
     from hftbacktest import BacktestAsset, HashMapMarketDepthBacktest
 
-    fills = lots = value = 0.0
+    fills = lots = value = events_n = 0.0
     secs = total = 0.0
     for lo, hi in block_ranges(snap):
         c = snap.contract[lo]
         events = to_hftbacktest(snap, lo, hi, int(FEED_MS * 1e6))
+        events_n += len(events)
         t_build = time.process_time()
         asset = (
             BacktestAsset()
@@ -119,7 +120,12 @@ def run_hftbacktest(snap: Snapshots, strategy) -> tuple[dict[str, float], float,
         value += sv.trading_value
         hbt.close()
         total += time.process_time() - t_build
-    out = {"fills": fills, "lots": lots, "avg_price": value / lots if lots else float("nan")}
+    out = {
+        "fills": fills,
+        "lots": lots,
+        "avg_price": value / lots if lots else float("nan"),
+        "events": events_n,
+    }
     return out, secs, total
 
 
@@ -157,6 +163,7 @@ def compare(name: str, snap: Snapshots, book: ContractBook, strategy, repeats: i
         "agree": bool(fill_diff <= FILL_TOL and price_diff <= PRICE_TOL_TICKS),
         "ghtrader_snapshots_per_s": n / g_best,
         "hftbacktest_snapshots_per_s": n / h_best,
+        "hftbacktest_events_per_s": h["events"] / h_best,
         "speed_ratio": h_best / g_best,
         "hftbacktest_end_to_end_snapshots_per_s": n / h_total,
         "speed_ratio_end_to_end": h_total / g_best,

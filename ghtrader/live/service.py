@@ -20,7 +20,7 @@ from ghtrader.live.daemon import Daemon, DaemonConfig, log_event
 from ghtrader.live.feed import TickFeed
 from ghtrader.live.gaps import GapLog, gaps_path
 from ghtrader.live.metrics import RecorderMetrics
-from ghtrader.live.recorder import Recorder, RecorderConfig
+from ghtrader.live.recorder import FlushResult, Recorder, RecorderConfig
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
 from ghtrader.store.lake import ParquetLake
@@ -110,6 +110,18 @@ def make_feed_factory(
     raise ValueError(f"unknown live source {opts.source!r}; expected sim or tqsdk")
 
 
+def _log_flush(daemon: Daemon, res: FlushResult, trigger: str) -> None:
+    log_event(
+        daemon.log,
+        "flush",
+        rows=res.rows,
+        parts=res.partitions,
+        ms=round(res.seconds * 1e3, 1),
+        taken_at=round(res.taken_at, 3),  # everything received before this wall time is durable
+        trigger=trigger,
+    )
+
+
 def _flusher(daemon: Daemon, recorder: Recorder, clock: MarketClock, flush_s: float) -> None:
     next_timer = time.monotonic() + flush_s
     session_end = clock.window_end(clock.market_ns())
@@ -119,19 +131,13 @@ def _flusher(daemon: Daemon, recorder: Recorder, clock: MarketClock, flush_s: fl
             if now_ns >= session_end:
                 res = recorder.flush("session_end")
                 session_end = clock.window_end(now_ns)
-                log_event(daemon.log, "session_end_flush", rows=res.rows, next_end_ns=session_end)
+                _log_flush(daemon, res, "session_end")
                 next_timer = time.monotonic() + flush_s
             elif time.monotonic() >= next_timer:
                 next_timer += flush_s
                 res = recorder.flush("timer")
                 if res.rows:
-                    log_event(
-                        daemon.log,
-                        "flush",
-                        rows=res.rows,
-                        parts=res.partitions,
-                        ms=round(res.seconds * 1e3, 1),
-                    )
+                    _log_flush(daemon, res, "timer")
                 if time.monotonic() > next_timer:  # fell behind: do not queue up flushes
                     next_timer = time.monotonic() + flush_s
         except Exception as exc:  # keep buffering; the next flush retries (nothing was dropped)

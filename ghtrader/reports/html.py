@@ -107,6 +107,21 @@ def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
     return _table(["strategy", *keys], rows)
 
 
+def tiers_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Tier-1 vs tier-2 rows (``ghtrader.backtest.tier2.report.side_by_side``)."""
+    return _table(["metric", "tier 1", "tier 2"], [[r["metric"], r["tier1"], r["tier2"]] for r in rows])
+
+
+def write_tiers_report(path: Path, title: str, rows: Sequence[dict[str, Any]], notes: str) -> Path:
+    """A small standalone HTML page with the tier-1 / tier-2 comparison."""
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1>{tiers_table(rows)}<p>{html.escape(notes)}</p></body></html>"
+    )
+    atomic_write(path, body.encode())
+    return path
+
+
 def provenance_html(metrics: dict[str, Any]) -> str:
     data = metrics["data"]
     splits = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -44,7 +45,7 @@ from ghtrader.store.questdb.entry import CoverageEntry, Pending
 from ghtrader.store.questdb.pg import PgClient, as_date, ts_literal
 from ghtrader.store.questdb.reads import IncompleteDay, assemble, day_sql, fetched_columns
 from ghtrader.store.questdb.wal import WalTracker
-from ghtrader.store.questdb.wire import WireConnection, to_table
+from ghtrader.store.questdb.wire import WireConnection, row_bytes, to_table
 
 NIGHT_LEAD_NS = 7 * ilp.NS_PER_DAY  # a trading day's first tick is at most a long weekend earlier
 
@@ -63,6 +64,9 @@ class QuestDbStore:
         self._index = (self.coverage_spec.name, self.no_data_spec.name)
         self._written: dict[tuple[str, str, dt.date], CoverageEntry] = {}
         self._no_data_local: dict[tuple[str, str, dt.date], bool] = {}
+        self._server_view: dict[
+            tuple[str, str], tuple[float, dict[dt.date, CoverageEntry], set[dt.date]]
+        ] = {}
         self._lock = threading.Lock()
         self._depth = 0
         self._pending: list[Pending] = []
@@ -145,7 +149,7 @@ class QuestDbStore:
         with self._lock:
             old = self._written.get(key)
         if old is None:
-            old = self._entry(dataset, symbol, trading_day)
+            old = self._server(dataset, symbol)[0].get(trading_day)
         if old is not None and old.row_hash == digest and not resend:
             return PartitionInfo(dataset, symbol, trading_day, old.rows, files, digest, False, "unchanged")
         if old is not None and mode == "skip_existing" and not resend:
@@ -289,19 +293,41 @@ class QuestDbStore:
         )
         return found[-1] if found else None
 
+    SERVER_VIEW_TTL_S = 60.0
+
+    def _server(self, dataset: str, symbol: str) -> tuple[dict[dt.date, CoverageEntry], set[dt.date]]:
+        """The server's index and no-data days of a symbol, fetched once per ``SERVER_VIEW_TTL_S``.
+
+        The write path's look-ups: two queries per symbol instead of two per partition. What this
+        store wrote since is overlaid by ``_written`` / ``_no_data_local`` (one writer per partition
+        is assumed, as for the lake).
+        """
+        now = time.monotonic()
+        with self._lock:
+            cached = self._server_view.get((dataset, symbol))
+        if cached is not None and now - cached[0] < self.SERVER_VIEW_TTL_S:
+            return cached[1], cached[2]
+        where = "dataset = %s AND symbol = %s"
+        entries = {e.trading_day: e for e in self._coverage_rows(where, [dataset, symbol], settle=False)}
+        _, rows = self.pg.query(
+            f"SELECT trading_day, no_data FROM {self.no_data_spec.name} WHERE {where} ORDER BY ts",
+            [dataset, symbol],
+        )
+        marks: dict[dt.date, bool] = {}
+        for d, flag in rows:  # in ts order: the last row of a day wins, as dedup would
+            marks[as_date(d)] = bool(flag)
+        view = (now, entries, {d for d, flag in marks.items() if flag})
+        with self._lock:
+            self._server_view[(dataset, symbol)] = view
+        return view[1], view[2]
+
     def _marked_no_data(self, key: tuple[str, str, dt.date]) -> bool:
-        """Whether a day is marked no-data: this store's own marks, else the server's (no wait)."""
+        """Whether a day is marked no-data: this store's own marks, else the server's."""
         with self._lock:
             local = self._no_data_local.get(key)
         if local is not None:
             return local
-        dataset, symbol, day = key
-        _, rows = self.pg.query(
-            f"SELECT no_data FROM {self.no_data_spec.name} WHERE ts = {ts_literal(ilp.day_ns(day))} "
-            "AND dataset = %s AND symbol = %s",
-            [dataset, symbol],
-        )
-        return bool(rows) and bool(rows[-1][0])
+        return key[2] in self._server(key[0], key[1])[1]
 
     def days(self, dataset: str, symbol: str) -> list[dt.date]:
         return [e.trading_day for e in self.coverage(dataset, symbol)]
@@ -337,12 +363,14 @@ class QuestDbStore:
     def read_entry(self, e: CoverageEntry, columns: Sequence[str] | None = None) -> pa.Table:
         """The rows of one index row's day in one binary PGWire round trip, checked against its count."""
         schema, spec = self._schema(e.dataset, columns), self.tick_spec(e.dataset)
-        sql = day_sql(spec, fetched_columns(schema), e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
+        cols = fetched_columns(schema)
+        sql = day_sql(spec, cols, e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
+        size = e.rows * row_bytes(len(cols))
         self._visible([spec.name])
-        result = self.wire.query(sql, [e.symbol])
+        result = self.wire.query(sql, [e.symbol], size)
         if result.rows != e.rows and self.wal.lagging(spec.name):  # another writer's WAL not applied yet
             self.wal.wait_applied([spec.name])
-            result = self.wire.query(sql, [e.symbol])
+            result = self.wire.query(sql, [e.symbol], size)
         if result.rows != e.rows:
             raise IncompleteDay(e.dataset, e.symbol, e.trading_day, e.rows, result.rows, spec.name)
         return assemble(result, schema, e.symbol, e.trading_day)

@@ -71,6 +71,7 @@ def run_drill(args: argparse.Namespace) -> dict[str, object]:
             "GHTRADER_RECORD_FLUSH_S": str(args.flush_s),
             "GHTRADER_RECORDER_PORT": "0",
         },
+        only=("recorder",),  # the recorder alone (the trade runner has its own drill)
     )
     rng = random.Random(args.seed)
     kills: list[dict[str, float | int]] = []

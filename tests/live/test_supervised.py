@@ -64,6 +64,7 @@ def test_supervised_recorder_survives_kill9_and_stops_cleanly(tmp_path: Path, ca
             "GHTRADER_RECORD_FLUSH_S": "1",
             "GHTRADER_RECORDER_PORT": "0",
         },
+        only=("recorder",),  # the recorder alone (the trade runner has its own drill)
     )
     stack.start()
     try:

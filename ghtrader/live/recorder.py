@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -34,52 +34,16 @@ import pyarrow as pa
 from ghtrader.live.clock import SymbolSessions
 from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
 from ghtrader.live.gaps import Gap, GapLog
+from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_rows
 from ghtrader.live.metrics import RecorderMetrics
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
-from ghtrader.quality.rules import validate_ticks
 from ghtrader.schema import TICK_COLUMNS, to_arrow, to_pandas
 from ghtrader.store.base import dataset_schema
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.quarantine import quarantine_rows
 
-KEEP, DUPLICATE, BACKWARDS = 0, 1, 2
-ROW_ID = "__row"
 LockFn = Callable[[str], AbstractContextManager[object]]
-
-
-def classify_rows(
-    codes: np.ndarray,
-    names: Sequence[str],
-    ns: np.ndarray,
-    last_ns: dict[str, int],
-    watermark: dict[str, int],
-) -> np.ndarray:
-    """Class per row: KEEP (newer than every earlier kept row of its symbol), DUPLICATE (equal to the
-    last kept time, or not after the stored watermark), BACKWARDS (older than the last kept time but
-    after the watermark). ``codes`` index ``names`` (``pd.factorize``). Updates ``last_ns``."""
-    out = np.full(len(ns), KEEP, dtype=np.int8)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    lowest = np.iinfo(np.int64).min
-    for idx in np.split(order, bounds):
-        if not len(idx):
-            continue
-        sym = names[codes[idx[0]]]
-        t = ns[idx]
-        prev = last_ns.get(sym, lowest)
-        before = np.maximum.accumulate(np.concatenate([[prev], t[:-1]]))
-        ok = t > before
-        if ok.all():
-            last_ns[sym] = int(t[-1]) if t[-1] > prev else prev
-            continue
-        wm = watermark.get(sym, lowest)
-        dup = ~ok & ((t == before) | (t <= wm))
-        out[idx[dup]] = DUPLICATE
-        out[idx[~ok & ~dup]] = BACKWARDS
-        if ok.any():
-            last_ns[sym] = int(max(prev, t[ok].max()))
-    return out
 
 
 @dataclass(frozen=True)
@@ -103,6 +67,7 @@ class FlushResult:
     quarantined: int = 0
     seconds: float = 0.0
     taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
+    feed_lag_s: float = 0.0  # how far the newest received tick was behind the clock at taken_at
     latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
@@ -256,20 +221,7 @@ class Recorder:
                 return
             frame = pd.concat([f for f, _ in pending], ignore_index=True)
             recv = np.concatenate([r for _, r in pending])
-            ctx = self._context[self._context["symbol"].isin(frame["symbol"].unique())]
-            n_ctx = len(ctx)
-            full = pd.concat([ctx, frame[TICK_COLUMNS]], ignore_index=True) if n_ctx else frame[TICK_COLUMNS]
-            tagged = full.assign(**{ROW_ID: np.arange(len(full))})
-            clean, rejected = validate_ticks(tagged, calendar=self.calendar, book=self.book)
-            ok = np.ones(len(full), dtype=bool)
-            ok[rejected[ROW_ID].to_numpy(dtype=np.int64)] = False
-            keep_ids = np.flatnonzero(ok)
-            if len(keep_ids) != len(clean):
-                raise RuntimeError("tick gate returned rows that are neither clean nor rejected")
-            sel = keep_ids >= n_ctx
-            clean = clean.loc[sel].reset_index(drop=True)
-            clean_recv = recv[keep_ids[sel] - n_ctx]
-            bad = rejected[rejected[ROW_ID] >= n_ctx].drop(columns=[ROW_ID])
+            clean, clean_recv, bad = gate_rows(frame, recv, self._context, self.calendar, self.book)
             if len(bad):
                 self._rejected.append(bad)
                 for (s, r), n in bad.groupby(["symbol", "reason"]).size().items():
@@ -296,7 +248,9 @@ class Recorder:
                 clean, self._clean = self._clean, []
                 rejected, self._rejected = self._rejected, []
                 taken_at = self.wall()
-            result = FlushResult(taken_at=taken_at)
+                newest = max(self.last_ns.values(), default=None)
+            lag = taken_at - self.wall_at(newest) if newest is not None else 0.0
+            result = FlushResult(taken_at=taken_at, feed_lag_s=lag)
             if rejected:
                 bad = pd.concat(rejected, ignore_index=True)
                 quarantine_rows(

@@ -56,9 +56,7 @@ def stack_config(run_dir: Path, only: tuple[str, ...] | None = None) -> str:
 class LiveStack:
     """supervisord + the live programs on a temp run dir; ``env`` is what the programs read."""
 
-    def __init__(
-        self, run_dir: Path, env: dict[str, str], only: tuple[str, ...] | None = ("recorder",)
-    ) -> None:
+    def __init__(self, run_dir: Path, env: dict[str, str], only: tuple[str, ...] | None = None) -> None:
         self.run_dir = Path(run_dir)
         self.only = only
         self.conf = self.run_dir / "supervisord.conf"

@@ -17,8 +17,9 @@ from prometheus_client import CollectorRegistry
 from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
 from ghtrader.live.daemon import Daemon, DaemonConfig
 from ghtrader.live.gaps import GapLog, gap_days
+from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows
 from ghtrader.live.metrics import RecorderMetrics
-from ghtrader.live.recorder import BACKWARDS, DUPLICATE, KEEP, Recorder, RecorderConfig, classify_rows
+from ghtrader.live.recorder import Recorder, RecorderConfig
 from ghtrader.schema import to_arrow
 from ghtrader.sources.sim import SimSource
 from ghtrader.store.lake import ParquetLake

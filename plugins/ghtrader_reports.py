@@ -19,11 +19,15 @@ from ghtrader.pipeline.web import create_app
 from ghtrader.pipeline.web_auth import EmptyLoginBodyMiddleware
 
 _runs_dir = Path(load_settings().runs_dir).resolve()
-_socket = os.environ.get("GHTRADER_SUPERVISOR_SOCKET")
+# defaults: the `make live` supervisord and the daemons' default ports (recorder 9108, trade runner 9109)
+_socket = os.environ.get("GHTRADER_SUPERVISOR_SOCKET") or str(_runs_dir / "daemons" / "supervisor.sock")
+_daemons = os.environ.get(
+    "GHTRADER_DASHBOARD_DAEMONS", "recorder=http://127.0.0.1:9108,trade-runner=http://127.0.0.1:9109"
+)
 _app = create_app(
     _runs_dir,
-    daemons=DaemonSpec.parse_list(os.environ.get("GHTRADER_DASHBOARD_DAEMONS")),
-    supervisor_socket=Path(_socket) if _socket else None,
+    daemons=DaemonSpec.parse_list(_daemons),
+    supervisor_socket=Path(_socket),
     auth=requires_authenticated(),
 )
 

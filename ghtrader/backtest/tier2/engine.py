@@ -97,14 +97,19 @@ def run_tier2(
     lat = [_latency(rng, ms, config.latency_sigma, n) for ms in
            (config.md_latency_ms, config.entry_latency_ms, config.response_latency_ms)]  # fmt: skip
     mm = maker or MarketMaker()
-    pos, eq, raw, counts = K.run_kernel(
-        snap.ts, snap.bid_px, snap.bid_qty, snap.ask_px, snap.ask_qty, snap.trade_qty, snap.last_px,
-        snap.vwap_px, snap.day, snap.contract, snap.block_last, snap.tick, snap.mult, snap.value_basis,
-        snap.rates, K.MODE_MM if maker is not None else K.MODE_TARGET, tgt, float(mm.size),
-        float(mm.max_pos), ORDER_TYPES[config.order_type], config.price_offset_ticks, config.passive, config.requote,
-        lat[0], lat[1], lat[2], MODELS[config.queue_model], config.queue_power, config.partial_fills,
-        config.close_today_first, 4 * n + 64,
-    )  # fmt: skip
+    cap = 4 * n + 2 * K.HEADROOM
+    while True:
+        pos, eq, raw, counts = K.run_kernel(
+            snap.ts, snap.bid_px, snap.bid_qty, snap.ask_px, snap.ask_qty, snap.trade_qty, snap.last_px,
+            snap.vwap_px, snap.day, snap.contract, snap.block_last, snap.tick, snap.mult, snap.value_basis,
+            snap.rates, K.MODE_MM if maker is not None else K.MODE_TARGET, tgt, float(mm.size),
+            float(mm.max_pos), ORDER_TYPES[config.order_type], config.price_offset_ticks, config.passive,
+            config.requote, lat[0], lat[1], lat[2], MODELS[config.queue_model], config.queue_power,
+            config.partial_fills, config.close_today_first, cap,
+        )  # fmt: skip
+        if counts[3] >= n:
+            break
+        cap *= 4  # the fill table filled up: replay again with room
     fills = fill_table(snap, raw)
     equity = pd.DataFrame({"datetime_ns": snap.ts, "position": pos, "equity": eq})
     metrics = (

@@ -35,6 +35,7 @@ LIMIT, FAK, FOK = 0, 1, 2
 MODE_TARGET, MODE_MM = 0, 1
 FREE, FLIGHT, LIVE, DONE = 0, 1, 2, 3
 MAXO = 64
+HEADROOM = 512  # most fill rows one snapshot can add (orders x levels x open/close parts)
 INF = np.int64(2**62)
 F_I, F_T, F_SIDE, F_QTY, F_PX, F_FEE, F_ACT, F_MAKER, F_WAIT, F_FORCED, F_KNOWN, F_ORDER = range(12)
 
@@ -115,7 +116,7 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
     pr_qty = np.zeros(5)
     taken_b = np.zeros(5)
     taken_a = np.zeros(5)
-    counts = np.zeros(3, np.int64)  # orders sent, lots sent, cancels sent
+    counts = np.zeros(4, np.int64)  # orders sent, lots sent, cancels sent, snapshots replayed
     serial = 0
     top = 0  # slots >= top are free: loops stop there
     known_pos = 0.0
@@ -311,6 +312,7 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
             top -= 1
         pos_out[i] = st[0]
         eq_out[i] = st[2] + (st[0] * mark * st[3] * mult[c] if st[0] != 0 else 0.0)
-        if nf > cap - 8:
-            break
+        counts[3] = i + 1
+        if nf > cap - HEADROOM:
+            break  # the caller retries with a larger fill table
     return pos_out, eq_out, fills[:nf], counts

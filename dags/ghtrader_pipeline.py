@@ -1,7 +1,7 @@
 """One DAG per variety (ghtrader_cu, ghtrader_au, ghtrader_ag) from one factory.
 
-ingest (one mapped task per contract, pool ``tqsdk``) -> gx_ticks (Great Expectations gate per
-contract) -> schedule -> main_l5 -> gx_main_l5 -> build -> gx_dataset -> train (one mapped task per
+ingest (one mapped task per contract, pool ``tqsdk``) -> gx_ticks (one Great Expectations gate over
+every ingested contract: one batched validation, one Data Docs site) -> schedule -> main_l5 -> gx_main_l5 -> build -> gx_dataset -> train (one mapped task per
 model) -> evaluate -> promote. A failing gate fails its task and nothing downstream runs. Each task calls one ``ghtrader.pipeline.steps``
 function; heavy imports happen inside tasks, nothing expensive at parse time; tasks pass small
 dicts of paths and counts, never data.
@@ -75,10 +75,10 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
             return ingest_contract(RunSpec.from_params(spec), symbol)
 
         @task
-        def gx_ticks(spec: dict, symbol: str) -> dict:
+        def gx_ticks(spec: dict, ingested: list[dict]) -> dict:
             from ghtrader.pipeline.steps import RunSpec, gx_ticks
 
-            return gx_ticks(RunSpec.from_params(spec), symbol)
+            return gx_ticks(RunSpec.from_params(spec), [i["symbol"] for i in ingested])
 
         @task
         def schedule(spec: dict, _ingested: list[dict]) -> dict:
@@ -131,8 +131,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         spec = resolve()
         contracts = plan(spec)
         ingested = ingest.partial(spec=spec).expand(symbol=contracts)
-        checked = gx_ticks.partial(spec=spec).expand(symbol=contracts)
-        ingested >> checked
+        checked = gx_ticks(spec, ingested)
         main = main_l5(spec, schedule(spec, checked))
         built = build(spec, gx_main_l5(spec, main))
         trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=MODELS)

@@ -38,6 +38,8 @@ def test_dag_shape_tags_retries_pool(dagbag) -> None:  # noqa: ANN001
         for task in dag.tasks:
             assert task.retries >= 1, task.task_id
         assert dag.get_task("ingest").pool == "tqsdk"
+        # one GX gate over every ingested contract (batched validation), not one mapped task each
+        assert dag.get_task("ingest").is_mapped and not dag.get_task("gx_ticks").is_mapped
         ids = {t.task_id for t in dag.tasks}
         assert set(CHAIN) <= ids
         # the pipeline order is enforced by dependencies

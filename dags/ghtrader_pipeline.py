@@ -43,6 +43,12 @@ def _run_time(context: dict):  # noqa: ANN202
     return context.get("logical_date") or context["dag_run"].run_after
 
 
+def _all(mapped):  # noqa: ANN001, ANN202
+    """Every result of a mapped task in one read: iterating the lazy sequence item by item reads one
+    past the end and Airflow logs that 404 as an "XCom not found" error line."""
+    return list(mapped[:])
+
+
 def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
     @dag(
         dag_id=f"ghtrader_{var}",
@@ -78,10 +84,10 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         def gx_ticks(spec: dict, ingested: list[dict]) -> dict:
             from ghtrader.pipeline.steps import RunSpec, gx_ticks
 
-            return gx_ticks(RunSpec.from_params(spec), [i["symbol"] for i in ingested])
+            return gx_ticks(RunSpec.from_params(spec), [i["symbol"] for i in _all(ingested)])
 
         @task
-        def schedule(spec: dict, _ingested: list[dict]) -> dict:
+        def schedule(spec: dict, _checked: dict) -> dict:
             from ghtrader.pipeline.steps import RunSpec, schedule
 
             return schedule(RunSpec.from_params(spec))
@@ -120,7 +126,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         def evaluate(spec: dict, trained: list[dict]) -> dict:
             from ghtrader.pipeline.steps import RunSpec, evaluate
 
-            return evaluate(RunSpec.from_params(spec), list(trained))
+            return evaluate(RunSpec.from_params(spec), _all(trained))
 
         @task
         def promote(spec: dict, evaluation: dict, **context) -> dict:  # noqa: ANN003

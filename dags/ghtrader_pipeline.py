@@ -46,7 +46,10 @@ def _run_time(context: dict):  # noqa: ANN202
 def _all(mapped):  # noqa: ANN001, ANN202
     """Every result of a mapped task in one read: iterating the lazy sequence item by item reads one
     past the end and Airflow logs that 404 as an "XCom not found" error line."""
-    return list(mapped[:])
+    try:
+        return list(mapped[:])
+    except TypeError:  # a runner without sequence slices: item by item (logs that one 404)
+        return list(mapped)
 
 
 def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG

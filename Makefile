@@ -58,6 +58,9 @@ live: setup
 		GHTRADER_RECORD_SOURCE=$${GHTRADER_RECORD_SOURCE:-sim} \
 		GHTRADER_RECORD_START_AT=$${GHTRADER_RECORD_START_AT:-$(LIVE_START_AT)} \
 		GHTRADER_RECORD_SPEED=$${GHTRADER_RECORD_SPEED:-$(LIVE_SPEED)} \
+		GHTRADER_TRADE_MODE=$${GHTRADER_TRADE_MODE:-paper} GHTRADER_TRADE_SOURCE=$${GHTRADER_TRADE_SOURCE:-sim} \
+		GHTRADER_TRADE_START_AT=$${GHTRADER_TRADE_START_AT:-$(LIVE_START_AT)} \
+		GHTRADER_TRADE_SPEED=$${GHTRADER_TRADE_SPEED:-$(LIVE_SPEED)} \
 		PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/supervisord -c daemons/supervisord.conf; fi
 	@# `status` exits 0 for STARTING too: wait until nothing is STARTING/BACKOFF (max 60 s)
 	@for i in $$(seq 120); do out=$$($(SUPERVISORCTL) status 2>&1) && ! grep -qE 'STARTING|BACKOFF' <<< "$$out" && break; sleep 0.5; done
@@ -94,9 +97,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check ghtrader tests benchmarks dags plugins
 	$(VENV)/bin/mypy ghtrader
 
+# bench_questdb.py starts its own QuestDB when ../shared/tools/questdb and a Java runtime are present.
 bench: setup
 	@mkdir -p benchmarks/results
-	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@QDB=$$( [ -f $(QUESTDB_RUN) ] && command -v java > /dev/null && echo $(QUESTDB_RUN) ); \
+	for f in benchmarks/bench_*.py; do echo "== $$f"; \
+		GHTRADER_TEST_QUESTDB_SERVER=$${GHTRADER_TEST_QUESTDB_SERVER:-$$QDB} $(PY) $$f || exit 1; done
 	@echo "results in benchmarks/results/"
 
 clean:

@@ -40,8 +40,18 @@ def backtest(
     entry_latency_ms: Annotated[float, typer.Option(help="tier 2: order entry / cancel latency")] = 10.0,
     data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")] = False,
+    champion: Annotated[
+        bool,
+        typer.Option("--champion", help="score the promoted champion artifact of --var on --start..--end"),
+    ] = False,
+    var: Annotated[str, typer.Option(help="variety of the champion (with --champion)")] = "cu",
+    feature_set: Annotated[str, typer.Option(help="feature set (with --champion): core | full")] = "core",
+    runs_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_RUNS_DIR, else ./runs")] = None,
 ) -> None:
     """Replay main_l5 ticks with TqSim-like fills (next tick's opposite best, full size, SHFE fees)."""
+    if champion:
+        run_guarded(lambda: _champion(var, start, end, feature_set, data_dir, runs_dir, out, json_out))
+        return
 
     def body() -> None:
         import pandas as pd
@@ -61,6 +71,7 @@ def backtest(
         from ghtrader.backtest.tier2.report import format_side_by_side, side_by_side
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
+        from ghtrader.reports.html import write_tiers_report
         from ghtrader.store.lake import ParquetLake
 
         pred_path = predictions or (model_dir / "predictions.parquet" if model_dir else None)
@@ -109,6 +120,13 @@ def backtest(
                 record_in_meta(model_dir, t2.metrics, key="backtest_tier2")
             payload["tier2"] = t2.metrics
             payload["side_by_side"] = side_by_side(result.metrics, t2.metrics)
+            write_tiers_report(
+                out_dir / "tier2" / "report.html",
+                f"{symbol} {d0}..{d1}: tier 1 vs tier 2",
+                payload["side_by_side"],
+                f"tier 1: next tick's opposite best, full size; tier 2: {queue_model} queue, {order_type}, "
+                f"latency md {md_latency_ms} ms / entry {entry_latency_ms} ms; fees included in net PnL.",
+            )
             if not json_out:
                 err_console.print(format_side_by_side(payload["side_by_side"]))
         if json_out:
@@ -123,3 +141,57 @@ def backtest(
         )
 
     run_guarded(body)
+
+
+def _champion(
+    var: str,
+    start: str | None,
+    end: str | None,
+    feature_set: str,
+    data_dir: Path | None,
+    runs_dir: Path | None,
+    out: Path | None,
+    json_out: bool,
+) -> None:
+    """``--champion``: the champion artifact predicts every tick (factors from the build's stored state)."""
+    from ghtrader.backtest.champion import backtest_model, load_main_ticks, warm_state
+    from ghtrader.backtest.runner import write_outputs
+    from ghtrader.config import load_settings
+    from ghtrader.features.sets import feature_set as named
+    from ghtrader.labels.core import LabelConfig
+    from ghtrader.market.calendar import TradingCalendar
+    from ghtrader.market.contracts import ContractBook
+    from ghtrader.store.lake import ParquetLake
+    from ghtrader.trade.champion import ChampionRefused, Expected, load_champion
+
+    if not start or not end:
+        raise CliError("--champion needs --start and --end")
+    d0, d1 = parse_day(start, "--start"), parse_day(end, "--end")
+    settings = load_settings(data_dir=data_dir, runs_dir=runs_dir)
+    expected = Expected(named(feature_set), LabelConfig())
+    try:
+        champ = load_champion(settings.runs_dir, var, expected)
+    except ChampionRefused as exc:
+        raise CliError(str(exc)) from None
+    symbol = f"KQ.m@SHFE.{var}"
+    lake = ParquetLake(settings.lake_dir)
+    ticks = load_main_ticks(lake, symbol, d0, d1)
+    if ticks.empty:
+        raise CliError(f"no main_l5 ticks for {symbol} in {d0}..{d1} under {settings.lake_dir}")
+    book = ContractBook.load(TradingCalendar.bundled())
+    res = backtest_model(
+        ticks, champ.model, champ.meta, features=expected.features,
+        state=warm_state(lake, symbol, d0, expected.features), book=book,
+    )  # fmt: skip
+    out_dir = out or settings.runs_dir / "trading" / f"backtest-{var}-{d0}-{d1}"
+    extra = {"symbol": symbol, "start": d0.isoformat(), "end": d1.isoformat(), "champion": champ.describe()}
+    payload = write_outputs(res.result, out_dir, extra) | {"out_dir": str(out_dir)}
+    if json_out:
+        emit_json(payload)
+        return
+    m = res.result.metrics
+    err_console.print(
+        f"champion {champ.run_id} on {symbol} {d0}..{d1}: net {m['net_pnl']:,.2f} CNY (fees {m['fees']:,.2f}), "
+        f"{m['trade_count']} fills -> {out_dir}",
+        highlight=False,
+    )

@@ -17,6 +17,7 @@ from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
 from ghtrader.cli.record import record
 from ghtrader.cli.schedule import main_l5, main_schedule
+from ghtrader.cli.trade import trade_app
 
 app = typer.Typer(
     name="ghtrader",
@@ -39,6 +40,7 @@ app.command("promote")(promote)
 app.command("audit")(audit)
 app.command("record")(record)
 app.add_typer(db_app, name="db")
+app.add_typer(trade_app, name="trade")
 app.add_typer(factors_app, name="factors")
 app.add_typer(lake_app, name="lake")
 

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import CliError, emit_json, err_console, run_guarded, settings_for
-from ghtrader.market.sessions import VARIETIES
+from ghtrader.cli.common import CliError, check_variety, emit_json, err_console, run_guarded, settings_for
 
 
 def promote(
@@ -40,8 +39,7 @@ def promote(
         from ghtrader.promotion.candidates import best_candidate, find_candidates, latest_candidate
         from ghtrader.promotion.gates import PromotionGates
 
-        if var not in VARIETIES:
-            raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+        check_variety(var)
         if sum([candidate is not None, latest, best, rollback]) != 1:
             raise CliError("give exactly one of --candidate DIR, --latest, --best, --rollback")
         root = runs_dir or settings_for(None).runs_dir

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import CliError, run_guarded, settings_for
+from ghtrader.cli.common import CliError, check_variety, run_guarded, settings_for
 
 
 def record(
@@ -51,22 +51,18 @@ def record(
 
     def body() -> None:
         nonlocal code
-        from contextlib import nullcontext
-
         from ghtrader.live.service import RecordOptions, parse_list, run_record, varieties_of
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
-
-        try:
-            from ghtrader.store.lock import partition_lock
-        except ImportError:  # TEMP until the data layer's writer lock is on main
-            partition_lock = None
+        from ghtrader.store.lock import partition_lock
 
         settings = settings_for(data_dir)
         if source not in ("sim", "tqsdk"):
             raise CliError(f"--source must be sim or tqsdk, got {source!r}")
         if flush_s <= 0 or speed <= 0:
             raise CliError("--flush-s and --speed must be > 0")
+        for v in parse_list(var):  # the same answer to an unsupported variety as every command
+            check_variety(v)
         opts = RecordOptions(
             source=source,
             varieties=varieties_of(parse_list(var)),
@@ -89,13 +85,22 @@ def record(
         calendar = TradingCalendar.bundled()
         lake_ticks = opts.data_dir / "lake_v2" / "ticks"
 
-        def lock(symbol: str):  # noqa: ANN202 - a context manager
-            if partition_lock is None:
-                return nullcontext()
+        def lock(symbol: str):  # noqa: ANN202 - a context manager (re-entrant with the commit's own)
             return partition_lock(lake_ticks, symbol, command="ghtrader record")
 
+        questdb = None
+        if settings.questdb_host:  # production: QuestDB canonical, mirrored from the lake
+            from ghtrader.store.questdb.backend import QuestDbStore
+            from ghtrader.store.questdb.conn import QuestDbConfig
+
+            questdb = QuestDbStore(QuestDbConfig.from_settings(settings))
         code = run_record(
-            opts, calendar=calendar, book=ContractBook.load(calendar), lock=lock, api_factory=api_factory
+            opts,
+            calendar=calendar,
+            book=ContractBook.load(calendar),
+            lock=lock,
+            api_factory=api_factory,
+            questdb=questdb,
         )
 
     run_guarded(body)

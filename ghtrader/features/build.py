@@ -129,7 +129,7 @@ def _is_current(lake: ParquetLake, symbol: str, rec: dict[str, Any] | None, line
     return m is not None and m.sha256 == rec["sha256"] and state_path(lake, symbol, day).is_file()
 
 
-def _per_row_spec(df: pd.DataFrame, book: ContractBook) -> tuple[np.ndarray, np.ndarray]:
+def per_row_spec(df: pd.DataFrame, book: ContractBook) -> tuple[np.ndarray, np.ndarray]:
     """price_tick and volume_multiple of each row's underlying contract."""
     col = "underlying_contract" if "underlying_contract" in df.columns else "symbol"
     codes, uniques = pd.factorize(df[col].to_numpy())
@@ -162,7 +162,7 @@ def build_day(
     """Features of one main_l5 day continuing ``state`` (mutated and returned); pure apart from reading."""
     src = lake.read_day(SOURCE, symbol, day)
     df = to_pandas(src)
-    price_tick, mult = _per_row_spec(df, book)
+    price_tick, mult = per_row_spec(df, book)
     values = compute_matrix(*tick_inputs(df, price_tick, mult), config, state)
     return _feature_table(src, values, config), state
 

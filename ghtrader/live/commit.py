@@ -18,55 +18,36 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ghtrader.schema import schema_hash
 from ghtrader.store.base import PartitionInfo, check_partition_table, dataset_schema
-from ghtrader.store.files import (
-    CHECKSUM_SUFFIX,
-    ParquetOptions,
-    encode_parquet,
-    sha256_hex,
-    write_with_checksum,
-)
+from ghtrader.store.files import ParquetOptions
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import FileEntry, Manifest, read_manifest, write_manifest
+from ghtrader.store.manifest import Manifest, read_manifest
+from ghtrader.store.partition import append_part
 
+COMMAND = "ghtrader record"
 # Live parts are LZ4: zstd costs ~7x more CPU per flush and would break the latency bound at high
 # tick rates; compaction rewrites the partition with the lake's canonical (zstd) options.
 LIVE_OPTIONS = ParquetOptions(compression="lz4", compression_level=1)
 
 
 def append_partition(lake: ParquetLake, dataset: str, symbol: str, day: dt.date, table: pa.Table) -> Manifest:
-    """Commit ``table`` (rows later than the partition's last row) as one more file of the partition."""
+    """Commit ``table`` (rows later than the partition's last row) as one more file of the partition.
+
+    The commit itself is the data layer's ``append_part`` (under the symbol's writer lock).
+    """
     table = check_partition_table(table, dataset_schema(dataset), symbol, day)
     pdir = lake.partition_dir(dataset, symbol, day)
     old = read_manifest(pdir)
-    mm = pc.min_max(table["datetime_ns"]).as_py()
-    lo, hi = int(mm["min"]), int(mm["max"])
+    lo = int(pc.min(table["datetime_ns"]).as_py())
     if old is not None and old.max_datetime_ns is not None and lo <= old.max_datetime_ns:
         raise ValueError(
             f"append to {symbol} {day}: first new row {lo} is not after the stored last row {old.max_datetime_ns}"
         )
-    data = encode_parquet(table, LIVE_OPTIONS)
-    digest = sha256_hex(data)
-    name = f"part-{digest[:16]}.parquet"
-    pdir.mkdir(parents=True, exist_ok=True)
-    write_with_checksum(pdir / name, data, digest, durable=lake.durable)
-    files = (old.files if old is not None else ()) + (FileEntry(name, table.num_rows, digest, data.size),)
-    manifest = Manifest(
-        dataset=dataset,
-        symbol=symbol,
-        trading_day=day,
-        schema_hash=schema_hash(table.schema),
-        rows=sum(f.rows for f in files),
-        files=files,
-        min_datetime_ns=old.min_datetime_ns if old is not None and old.min_datetime_ns is not None else lo,
-        max_datetime_ns=hi,
+    manifest = append_part(
+        pdir, table, dataset=dataset, options=LIVE_OPTIONS, durable=lake.durable, command=COMMAND
     )
-    write_manifest(pdir, manifest, durable=lake.durable)
     if old is None:
         lake._unmark_no_data(dataset, symbol, day)
-    keep = {f.name for f in files} | {f.name + CHECKSUM_SUFFIX for f in files}
-    ParquetLake._remove_strays(pdir, keep)
     return manifest
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,52 +34,16 @@ import pyarrow as pa
 from ghtrader.live.clock import SymbolSessions
 from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
 from ghtrader.live.gaps import Gap, GapLog
+from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_rows
 from ghtrader.live.metrics import RecorderMetrics
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
-from ghtrader.quality.rules import validate_ticks
 from ghtrader.schema import TICK_COLUMNS, to_arrow, to_pandas
 from ghtrader.store.base import dataset_schema
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.quarantine import quarantine_rows
 
-KEEP, DUPLICATE, BACKWARDS = 0, 1, 2
-ROW_ID = "__row"
 LockFn = Callable[[str], AbstractContextManager[object]]
-
-
-def classify_rows(
-    codes: np.ndarray,
-    names: Sequence[str],
-    ns: np.ndarray,
-    last_ns: dict[str, int],
-    watermark: dict[str, int],
-) -> np.ndarray:
-    """Class per row: KEEP (newer than every earlier kept row of its symbol), DUPLICATE (equal to the
-    last kept time, or not after the stored watermark), BACKWARDS (older than the last kept time but
-    after the watermark). ``codes`` index ``names`` (``pd.factorize``). Updates ``last_ns``."""
-    out = np.full(len(ns), KEEP, dtype=np.int8)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    lowest = np.iinfo(np.int64).min
-    for idx in np.split(order, bounds):
-        if not len(idx):
-            continue
-        sym = names[codes[idx[0]]]
-        t = ns[idx]
-        prev = last_ns.get(sym, lowest)
-        before = np.maximum.accumulate(np.concatenate([[prev], t[:-1]]))
-        ok = t > before
-        if ok.all():
-            last_ns[sym] = int(t[-1]) if t[-1] > prev else prev
-            continue
-        wm = watermark.get(sym, lowest)
-        dup = ~ok & ((t == before) | (t <= wm))
-        out[idx[dup]] = DUPLICATE
-        out[idx[~ok & ~dup]] = BACKWARDS
-        if ok.any():
-            last_ns[sym] = int(max(prev, t[ok].max()))
-    return out
 
 
 @dataclass(frozen=True)
@@ -101,6 +66,7 @@ class FlushResult:
     partitions: int = 0
     quarantined: int = 0
     seconds: float = 0.0
+    taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
     latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
@@ -120,6 +86,7 @@ class Recorder:
         lock: LockFn = lambda _symbol: nullcontext(),
         wall: Callable[[], float] = time.time,
         wall_at: Callable[[int], float] = lambda ns: ns / 1e9,
+        questdb: Any = None,
     ) -> None:
         self.lake = lake
         self.config = config
@@ -132,6 +99,8 @@ class Recorder:
         self.lock = lock
         self.wall = wall
         self.wall_at = wall_at
+        self.questdb = questdb  # a QuestDbStore when configured: mirrored off the flush path
+        self._qdb_dirty: set[tuple[str, dt.date]] = set()
         self.started_wall = wall()
         self.last_ns: dict[str, int] = {}
         self.watermark: dict[str, int] = {}
@@ -226,8 +195,15 @@ class Recorder:
             day = self.calendar.trading_day_of(t)
             if day is None:
                 continue
-            if prev is None or self.calendar.trading_day_of(prev) != day:
-                prev = self.sessions.session_start(sym, t)  # nothing stored this day: from the open
+            prev_day = self.calendar.trading_day_of(prev) if prev is not None else None
+            if prev is not None and prev_day is not None and prev_day != day:
+                # the earlier day's tail after its last stored row was never recorded
+                windows = self.sessions.windows(sym, prev_day)
+                if windows and windows[-1][1] > prev:
+                    gaps.append(Gap(sym, prev_day, prev, windows[-1][1], reason))
+            if prev is None or prev_day != day:
+                windows = self.sessions.windows(sym, day)  # nothing stored this day: from its open
+                prev = windows[0][0] if windows else None
                 if prev is None or t - prev < 2_000_000_000:  # first tick at the open: no gap
                     continue
             if t > prev:
@@ -244,20 +220,7 @@ class Recorder:
                 return
             frame = pd.concat([f for f, _ in pending], ignore_index=True)
             recv = np.concatenate([r for _, r in pending])
-            ctx = self._context[self._context["symbol"].isin(frame["symbol"].unique())]
-            n_ctx = len(ctx)
-            full = pd.concat([ctx, frame[TICK_COLUMNS]], ignore_index=True) if n_ctx else frame[TICK_COLUMNS]
-            tagged = full.assign(**{ROW_ID: np.arange(len(full))})
-            clean, rejected = validate_ticks(tagged, calendar=self.calendar, book=self.book)
-            ok = np.ones(len(full), dtype=bool)
-            ok[rejected[ROW_ID].to_numpy(dtype=np.int64)] = False
-            keep_ids = np.flatnonzero(ok)
-            if len(keep_ids) != len(clean):
-                raise RuntimeError("tick gate returned rows that are neither clean nor rejected")
-            sel = keep_ids >= n_ctx
-            clean = clean.loc[sel].reset_index(drop=True)
-            clean_recv = recv[keep_ids[sel] - n_ctx]
-            bad = rejected[rejected[ROW_ID] >= n_ctx].drop(columns=[ROW_ID])
+            clean, clean_recv, bad = gate_rows(frame, recv, self._context, self.calendar, self.book)
             if len(bad):
                 self._rejected.append(bad)
                 for (s, r), n in bad.groupby(["symbol", "reason"]).size().items():
@@ -283,7 +246,8 @@ class Recorder:
             with self._buf:
                 clean, self._clean = self._clean, []
                 rejected, self._rejected = self._rejected, []
-            result = FlushResult()
+                taken_at = self.wall()
+            result = FlushResult(taken_at=taken_at)
             if rejected:
                 bad = pd.concat(rejected, ignore_index=True)
                 quarantine_rows(
@@ -328,6 +292,8 @@ class Recorder:
                 for d, part in items:
                     m = append_partition(self.lake, self.config.dataset, symbol, d, part)
                     self._touched[(symbol, d)] = len(m.files)
+                    if self.questdb is not None:
+                        self._qdb_dirty.add((symbol, d))
                     self.metrics.written.labels(symbol).inc(part.num_rows)
             return len(items)
 
@@ -353,6 +319,43 @@ class Recorder:
                 else:
                     self._touched[(symbol, d)] = 1
         return len(todo)
+
+    def sync_questdb(self) -> int:
+        """Upsert the partitions changed since the last sync into QuestDB (whole partitions, dedup keys).
+
+        Runs on the compactor thread and after the final flush, never inside a flush: a QuestDB
+        outage must not stop the lake commits; failed partitions stay dirty and are retried.
+        """
+        if self.questdb is None:
+            return 0
+        with self._buf:
+            todo, self._qdb_dirty = sorted(self._qdb_dirty), set()
+        done = 0
+        try:
+            with self.questdb.batch():
+                for symbol, d in todo:
+                    table = self.lake.read_day(self.config.dataset, symbol, d)
+                    self.questdb.write_partition(self.config.dataset, symbol, d, table, mode="replace")
+                    done += 1
+        except Exception:
+            with self._buf:
+                self._qdb_dirty.update(todo)
+            raise
+        return done
+
+    def record_stop_gaps(self) -> list[Gap]:
+        """On a clean stop: the rest of each symbol's trading day will not be recorded (after the final
+        flush, so a restart the same day records its own, overlapping gap; backfill resolves both)."""
+        gaps = []
+        with self._buf:
+            for sym, last in self.last_ns.items():
+                day = self.calendar.trading_day_of(last)
+                windows = self.sessions.windows(sym, day) if day is not None else ()
+                if day is not None and windows and windows[-1][1] > last:
+                    gaps.append(Gap(sym, day, last, windows[-1][1], "stop"))
+        for g in self.gaps.record(gaps):
+            self.metrics.gaps.labels(g.reason).inc()
+        return gaps
 
     # ------------------------------------------------------------------ health
     def stale_symbols(self, symbols: Iterable[str] | None = None) -> dict[str, float]:

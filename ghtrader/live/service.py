@@ -20,7 +20,7 @@ from ghtrader.live.daemon import Daemon, DaemonConfig, log_event
 from ghtrader.live.feed import TickFeed
 from ghtrader.live.gaps import GapLog, gaps_path
 from ghtrader.live.metrics import RecorderMetrics
-from ghtrader.live.recorder import Recorder, RecorderConfig
+from ghtrader.live.recorder import FlushResult, Recorder, RecorderConfig
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
 from ghtrader.store.lake import ParquetLake
@@ -110,6 +110,18 @@ def make_feed_factory(
     raise ValueError(f"unknown live source {opts.source!r}; expected sim or tqsdk")
 
 
+def _log_flush(daemon: Daemon, res: FlushResult, trigger: str) -> None:
+    log_event(
+        daemon.log,
+        "flush",
+        rows=res.rows,
+        parts=res.partitions,
+        ms=round(res.seconds * 1e3, 1),
+        taken_at=round(res.taken_at, 3),  # everything received before this wall time is durable
+        trigger=trigger,
+    )
+
+
 def _flusher(daemon: Daemon, recorder: Recorder, clock: MarketClock, flush_s: float) -> None:
     next_timer = time.monotonic() + flush_s
     session_end = clock.window_end(clock.market_ns())
@@ -119,19 +131,13 @@ def _flusher(daemon: Daemon, recorder: Recorder, clock: MarketClock, flush_s: fl
             if now_ns >= session_end:
                 res = recorder.flush("session_end")
                 session_end = clock.window_end(now_ns)
-                log_event(daemon.log, "session_end_flush", rows=res.rows, next_end_ns=session_end)
+                _log_flush(daemon, res, "session_end")
                 next_timer = time.monotonic() + flush_s
             elif time.monotonic() >= next_timer:
                 next_timer += flush_s
                 res = recorder.flush("timer")
                 if res.rows:
-                    log_event(
-                        daemon.log,
-                        "flush",
-                        rows=res.rows,
-                        parts=res.partitions,
-                        ms=round(res.seconds * 1e3, 1),
-                    )
+                    _log_flush(daemon, res, "timer")
                 if time.monotonic() > next_timer:  # fell behind: do not queue up flushes
                     next_timer = time.monotonic() + flush_s
         except Exception as exc:  # keep buffering; the next flush retries (nothing was dropped)
@@ -147,6 +153,7 @@ def run_record(
     lock: Callable[[str], Any],
     api_factory: Any = None,
     quarantine_dir: Path | None = None,
+    questdb: Any = None,
 ) -> int:
     """Run the recorder daemon in the foreground; the process exit code."""
     daemon = Daemon(DaemonConfig("recorder", opts.run_dir, http_port=opts.port, log_level=opts.log_level))
@@ -168,6 +175,7 @@ def run_record(
         market_now=clock.market_ns,
         lock=lock,
         wall_at=clock.wall_at,
+        questdb=questdb,
     )
     metrics.watch_last_tick(daemon.registry, lambda: dict(recorder.last_tick_wall))
     daemon.add_health_check("feed", recorder.health_check)
@@ -205,6 +213,7 @@ def run_record(
                 recorder.mark_reconnect()
                 log_event(d.log, "feed_reconnect")
             first = False
+            log_event(d.log, "feed_open", market_ns=clock.market_ns())  # ticks from here on arrive
             try:
                 for batch in feed:
                     recorder.subscribed = tuple(feed.symbols)
@@ -228,11 +237,31 @@ def _compactor(daemon: Daemon, recorder: Recorder, every_s: float = 5.0) -> None
                 log_event(daemon.log, "compacted", partitions=n)
         except Exception as exc:  # compaction is an optimisation: never stop recording for it
             log_event(daemon.log, "compact_failed", 30, error=f"{type(exc).__name__}: {exc}")
+        try:
+            n = recorder.sync_questdb()
+            if n:
+                log_event(daemon.log, "questdb_synced", partitions=n)
+        except Exception as exc:  # QuestDB down: the lake keeps the ticks; retried next round
+            log_event(daemon.log, "questdb_sync_failed", 30, error=f"{type(exc).__name__}: {exc}")
 
 
 def _final_flush(daemon: Daemon, recorder: Recorder) -> None:
     res = recorder.flush("shutdown")
-    log_event(daemon.log, "final_flush", rows=res.rows, parts=res.partitions, ms=round(res.seconds * 1e3, 1))
+    last_received = max(recorder.last_ns.values(), default=None)  # every row up to it is now stored
+    gaps = recorder.record_stop_gaps()
+    try:
+        recorder.sync_questdb()
+    except Exception as exc:
+        log_event(daemon.log, "questdb_sync_failed", 30, error=f"{type(exc).__name__}: {exc}")
+    log_event(
+        daemon.log,
+        "final_flush",
+        rows=res.rows,
+        parts=res.partitions,
+        ms=round(res.seconds * 1e3, 1),
+        gaps=len(gaps),
+        last_received_ns=last_received,
+    )
 
 
 def parse_list(text: str | None) -> tuple[str, ...]:

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from ghtrader.store.base import (
@@ -34,7 +36,7 @@ from ghtrader.store.base import (
 from ghtrader.store.files import DEFAULT_OPTIONS, ParquetOptions, atomic_write
 from ghtrader.store.lock import default_command, partition_lock
 from ghtrader.store.manifest import MANIFEST_NAME, Manifest, encode_json, read_manifest, verify_partition
-from ghtrader.store.partition import commit_partition, read_partition
+from ghtrader.store.partition import SUPERSEDED_DIR, commit_partition, read_partition
 
 NO_DATA_NAME = "_no_data_dates.json"
 _DATASET_DIRS: dict[str, tuple[str, ...]] = {"ticks": ("ticks",), "main_l5": ("main_l5", "ticks")}
@@ -93,6 +95,39 @@ class ParquetLake:
         if info.changed:
             self._unmark_no_data(dataset, symbol, trading_day)
         return info
+
+    def supersede_partition(
+        self, dataset: str, symbol: str, trading_day: dt.date, table: pa.Table
+    ) -> PartitionInfo:
+        """Replace a stored partition by ``table`` only if ``table`` strictly contains its rows.
+
+        Trap: a partial day stored by an earlier import (quarantine, a truncated file) must not
+        block a more complete import of the same day forever, yet a different day must never be
+        overwritten silently. Rows are compared as a multiset of row hashes; on success the old
+        files and manifest are kept under ``<root>/_superseded/…/<old sha16>/`` (status
+        ``superseded``), otherwise nothing changes (``kept_existing``).
+        """
+        table = check_partition_table(table, dataset_schema(dataset), symbol, trading_day)
+        pdir = self.partition_dir(dataset, symbol, trading_day)
+        with partition_lock(self.dataset_dir(dataset), symbol, command=default_command()):
+            m = read_manifest(pdir)
+            old = self._read_dir(pdir, None)
+            if m is None or old is None:
+                return self.write_partition(dataset, symbol, trading_day, table, mode="replace")
+            if not strictly_contains(table, old):
+                return self._info(m, changed=False, status="kept_existing")
+            archive = self.root / SUPERSEDED_DIR / pdir.relative_to(self.root) / m.sha256[:16]
+            res = commit_partition(
+                pdir,
+                table,
+                dataset=dataset,
+                mode="replace",
+                options=self.options,
+                durable=self.durable,
+                archive_dir=archive,
+            )
+        self._unmark_no_data(dataset, symbol, trading_day)
+        return self._info(res.manifest, changed=True, status="superseded")
 
     def write_sidecar(
         self, name: str, symbol: str, day: dt.date, table: pa.Table, *, mode: WriteMode = "skip_existing"
@@ -218,6 +253,15 @@ class ParquetLake:
         atomic_write(
             sdir / NO_DATA_NAME, encode_json([d.isoformat() for d in sorted(days)]), durable=self.durable
         )
+
+
+def strictly_contains(new: pa.Table, old: pa.Table) -> bool:
+    """True when ``new`` holds every row of ``old`` (as a multiset) and at least one more row."""
+    if new.num_rows <= old.num_rows or new.schema.names != old.schema.names:
+        return False
+    hn = Counter(pd.util.hash_pandas_object(new.to_pandas(), index=False).tolist())
+    ho = Counter(pd.util.hash_pandas_object(old.to_pandas(), index=False).tolist())
+    return not (ho - hn)
 
 
 def _committed_days(symbol_dir: Path) -> list[dt.date]:

@@ -65,7 +65,7 @@ class CommitResult:
 
     @property
     def changed(self) -> bool:
-        return self.status == "written"
+        return self.status in ("written", "superseded")
 
 
 def partition_key(pdir: Path) -> tuple[Path, str, dt.date]:

@@ -19,8 +19,19 @@ from ghtrader.testing import REPO_ROOT
 BIN = Path(sys.executable).parent
 
 
-def stack_config(run_dir: Path, programs: Path = REPO_ROOT / "daemons" / "programs") -> str:
+PROGRAMS_DIR = REPO_ROOT / "daemons" / "programs"
+
+
+def stack_config(run_dir: Path, only: tuple[str, ...] | None = None) -> str:
+    """supervisord.conf for ``run_dir`` including the repository's program files (all, or ``only``
+    those programs plus a ``live`` group of just them)."""
     sock = run_dir / "supervisor.sock"
+    if only is None:
+        include = f"{PROGRAMS_DIR}/*.conf"
+    else:
+        group = run_dir / "live-group.conf"
+        group.write_text(f"[group:live]\nprograms={','.join(only)}\n")
+        include = " ".join([*(str(PROGRAMS_DIR / f"{p}.conf") for p in only), str(group)])
     return "\n".join(
         [
             "[unix_http_server]",
@@ -36,7 +47,7 @@ def stack_config(run_dir: Path, programs: Path = REPO_ROOT / "daemons" / "progra
             "[supervisorctl]",
             f"serverurl=unix://{sock}",
             "[include]",
-            f"files = {programs}/*.conf",
+            f"files = {include}",
             "",
         ]
     )
@@ -45,20 +56,24 @@ def stack_config(run_dir: Path, programs: Path = REPO_ROOT / "daemons" / "progra
 class LiveStack:
     """supervisord + the live programs on a temp run dir; ``env`` is what the programs read."""
 
-    def __init__(self, run_dir: Path, env: dict[str, str]) -> None:
+    def __init__(self, run_dir: Path, env: dict[str, str], only: tuple[str, ...] | None = None) -> None:
         self.run_dir = Path(run_dir)
+        self.only = only
         self.conf = self.run_dir / "supervisord.conf"
         self.env = {
             **os.environ,
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "PYTHONPATH": str(REPO_ROOT),
             "GHTRADER_LIVE_DIR": str(self.run_dir),
+            # the trade runner (same group) stays inside the run dir and off fixed ports unless told
+            "GHTRADER_RUNS_DIR": str(self.run_dir / "runs"),
+            "GHTRADER_TRADE_PORT": "0",
             **env,
         }
 
     def start(self) -> None:
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
-        self.conf.write_text(stack_config(self.run_dir))
+        self.conf.write_text(stack_config(self.run_dir, self.only))
         subprocess.run([str(BIN / "supervisord"), "-c", str(self.conf)], env=self.env, check=True)
 
     def ctl(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:

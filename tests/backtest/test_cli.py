@@ -129,6 +129,8 @@ def test_backtest_cli_tier2_side_by_side(lake_and_model: tuple[Path, Path, pd.Da
         next(r for r in payload["side_by_side"] if r["metric"] == "net PnL (CNY)")["tier1"] == t1["net_pnl"]
     )
     assert (model / "backtest" / "tier2" / "fills.parquet").is_file()
+    html = (model / "backtest" / "tier2" / "report.html").read_text()
+    assert "tier 1" in html and "tier 2" in html and "fill ratio" in html
     assert json.loads((model / "meta.json").read_text())["metrics"]["backtest_tier2"]["fills"] == t2["fills"]
     bad = CliRunner().invoke(app, [*args, "--tier", "3"])
     assert bad.exit_code == 1 and "--tier" in bad.output

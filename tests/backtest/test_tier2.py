@@ -195,3 +195,13 @@ def test_promotion_gate_on_tier2_net_pnl() -> None:
     assert gate_checks({"metrics": {}}, None, PromotionGates()) == gate_checks(
         {"metrics": {}}, None, PromotionGates()
     )
+
+
+def test_sampled_latency_is_seeded_and_changes_fills(hand_book: ContractBook, sim_main_day) -> None:  # type: ignore[no-untyped-def]
+    mm = MarketMaker(size=1, max_pos=2)
+    base = Tier2Config(md_latency_ms=50.0, entry_latency_ms=50.0)
+    jit = Tier2Config(md_latency_ms=50.0, entry_latency_ms=50.0, latency_sigma=1.0, seed=7)
+    a = run_tier2(sim_main_day, book=hand_book, maker=mm, config=jit).fills
+    b = run_tier2(sim_main_day, book=hand_book, maker=mm, config=jit).fills
+    c = run_tier2(sim_main_day, book=hand_book, maker=mm, config=base).fills
+    assert a.equals(b) and not a.equals(c)

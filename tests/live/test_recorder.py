@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +15,11 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
 from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
+from ghtrader.live.daemon import Daemon, DaemonConfig
 from ghtrader.live.gaps import GapLog, gap_days
+from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows
 from ghtrader.live.metrics import RecorderMetrics
-from ghtrader.live.recorder import BACKWARDS, DUPLICATE, KEEP, Recorder, RecorderConfig, classify_rows
+from ghtrader.live.recorder import Recorder, RecorderConfig
 from ghtrader.schema import to_arrow
 from ghtrader.sources.sim import SimSource
 from ghtrader.store.lake import ParquetLake
@@ -205,8 +209,63 @@ def test_health_is_stale_only_inside_a_session(tmp_path: Path, calendar, book, d
     rec.subscribed = (sym,)
     clock = rec._test_clock  # type: ignore[attr-defined]
     rec.accept(day_ticks.iloc[:200])
-    assert rec.health_check() is None
-    clock["wall"] += 11  # no tick for 11 wall seconds, market still in session
-    assert rec.health_check() is not None and sym in str(rec.stale_symbols())
-    clock["ns"] = int(pd.Timestamp("2025-03-04 12:00", tz="Asia/Shanghai").value)  # lunch break
-    assert rec.health_check() is None
+    daemon = Daemon(DaemonConfig(name="recorder", run_dir=tmp_path / "run"))
+    daemon.add_health_check("feed", rec.health_check)
+    port = daemon.start_http()
+
+    def healthz() -> int:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
+
+    try:
+        assert rec.health_check() is None and healthz() == 200
+        clock["wall"] += 11  # the feed stalls: no tick for 11 wall seconds, market still in session
+        assert sym in str(rec.stale_symbols()) and healthz() == 503
+        clock["ns"] = int(pd.Timestamp("2025-03-04 12:00", tz="Asia/Shanghai").value)  # lunch break
+        assert rec.health_check() is None and healthz() == 200
+    finally:
+        daemon.shutdown()
+
+
+class FakeQuestDb:
+    """Records whole-partition upserts; ``fail`` makes the next write raise (server down)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, dt.date], int] = {}
+        self.fail = False
+
+    def batch(self):  # noqa: ANN201 - a context manager
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+    def write_partition(self, dataset: str, symbol: str, day: dt.date, table, *, mode: str) -> None:  # noqa: ANN001
+        if self.fail:
+            raise ConnectionError("QuestDB at 127.0.0.1:9000 is down")
+        assert dataset == "ticks" and mode == "replace"
+        self.rows[(symbol, day)] = table.num_rows
+
+
+def test_questdb_mirror_is_synced_off_the_flush_path_and_retried(
+    tmp_path: Path, calendar, book, day_ticks
+) -> None:  # noqa: ANN001
+    rec = make_recorder(tmp_path, calendar, book)
+    qdb = FakeQuestDb()
+    rec.questdb = qdb
+    rec.accept(day_ticks.iloc[:500])
+    rec.flush()
+    qdb.fail = True
+    with pytest.raises(ConnectionError):
+        rec.sync_questdb()
+    assert qdb.rows == {}  # the lake has the rows; the partitions stay dirty for the next round
+    qdb.fail = False
+    rec.accept(day_ticks.iloc[500:800])
+    rec.flush()
+    assert rec.sync_questdb() >= 1
+    lake = ParquetLake(tmp_path / "lake_v2")
+    assert qdb.rows == {
+        (s, DAY): lake.manifest("ticks", s, DAY).rows for s in day_ticks.iloc[:800]["symbol"].unique()
+    }  # type: ignore[union-attr]

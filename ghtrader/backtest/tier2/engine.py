@@ -78,8 +78,12 @@ def run_tier2(
     target: np.ndarray | None = None,
     maker: MarketMaker | None = None,
     config: Tier2Config = Tier2Config(),
+    analytics: bool = True,
 ) -> Tier2Result:
-    """Replay ``ticks`` towards ``target`` (lots decided at each row) or with ``maker``."""
+    """Replay ``ticks`` towards ``target`` (lots decided at each row) or with ``maker``.
+
+    ``analytics=False`` skips the post-trade statistics (adverse selection, averages), e.g. when
+    timing the replay itself against another engine."""
     if (target is None) == (maker is None):
         raise ValueError("give exactly one of target (lots per row) or maker")
     if config.queue_model not in MODELS or config.order_type not in ORDER_TYPES:
@@ -93,17 +97,24 @@ def run_tier2(
     lat = [_latency(rng, ms, config.latency_sigma, n) for ms in
            (config.md_latency_ms, config.entry_latency_ms, config.response_latency_ms)]  # fmt: skip
     mm = maker or MarketMaker()
-    pos, eq, raw, counts = K.run_kernel(
-        snap.ts, snap.bid_px, snap.bid_qty, snap.ask_px, snap.ask_qty, snap.trade_qty, snap.last_px,
-        snap.vwap_px, snap.day, snap.contract, snap.block_last, snap.tick, snap.mult, snap.value_basis,
-        snap.rates, K.MODE_MM if maker is not None else K.MODE_TARGET, tgt, float(mm.size),
-        float(mm.max_pos), ORDER_TYPES[config.order_type], config.price_offset_ticks, config.passive, config.requote,
-        lat[0], lat[1], lat[2], MODELS[config.queue_model], config.queue_power, config.partial_fills,
-        config.close_today_first, 4 * n + 64,
-    )  # fmt: skip
+    cap = 4 * n + 2 * K.HEADROOM
+    while True:
+        pos, eq, raw, counts = K.run_kernel(
+            snap.ts, snap.bid_px, snap.bid_qty, snap.ask_px, snap.ask_qty, snap.trade_qty, snap.last_px,
+            snap.vwap_px, snap.day, snap.contract, snap.block_last, snap.tick, snap.mult, snap.value_basis,
+            snap.rates, K.MODE_MM if maker is not None else K.MODE_TARGET, tgt, float(mm.size),
+            float(mm.max_pos), ORDER_TYPES[config.order_type], config.price_offset_ticks, config.passive,
+            config.requote, lat[0], lat[1], lat[2], MODELS[config.queue_model], config.queue_power,
+            config.partial_fills, config.close_today_first, cap,
+        )  # fmt: skip
+        if counts[3] >= n:
+            break
+        cap *= 4  # the fill table filled up: replay again with room
     fills = fill_table(snap, raw)
     equity = pd.DataFrame({"datetime_ns": snap.ts, "position": pos, "equity": eq})
-    metrics = tier2_metrics(snap, fills, eq, counts)
+    metrics = (
+        tier2_metrics(snap, fills, eq, counts) if analytics else {"net_pnl": float(eq[-1]) if n else 0.0}
+    )
     return Tier2Result(equity=equity, fills=fills, metrics=metrics, config=config)
 
 
@@ -115,12 +126,12 @@ def fill_table(snap: Snapshots, raw: np.ndarray) -> pd.DataFrame:
         {
             "tick": idx,
             "datetime_ns": raw[:, K.F_T].astype(np.int64),
-            "contract": [snap.contracts[k] for k in c],
+            "contract": pd.Categorical.from_codes(c, categories=list(snap.contracts)),
             "side": raw[:, K.F_SIDE].astype(np.int64),
             "qty": raw[:, K.F_QTY],
             "price": np.round(raw[:, K.F_PX] * snap.tick[c], 8),
             "fee": raw[:, K.F_FEE],
-            "action": [ACTIONS[int(a)] for a in raw[:, K.F_ACT]],
+            "action": pd.Categorical.from_codes(raw[:, K.F_ACT].astype(np.int8), categories=list(ACTIONS)),
             "maker": raw[:, K.F_MAKER] > 0,
             "queue_wait_s": np.where(raw[:, K.F_WAIT] >= 0, raw[:, K.F_WAIT] / 1e9, np.nan),
             "forced": raw[:, K.F_FORCED] > 0,

@@ -28,12 +28,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ghtrader.backtest.tier2.prints import trade_prints
 from ghtrader.backtest.tier2.queue import filled_qty, on_depth
 
 LIMIT, FAK, FOK = 0, 1, 2
 MODE_TARGET, MODE_MM = 0, 1
 FREE, FLIGHT, LIVE, DONE = 0, 1, 2, 3
 MAXO = 64
+HEADROOM = 512  # most fill rows one snapshot can add (orders x levels x open/close parts)
 INF = np.int64(2**62)
 F_I, F_T, F_SIDE, F_QTY, F_PX, F_FEE, F_ACT, F_MAKER, F_WAIT, F_FORCED, F_KNOWN, F_ORDER = range(12)
 
@@ -110,10 +112,13 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
     o_done = np.zeros(MAXO, np.int64)
     o_rest = np.zeros(MAXO, np.int64)
     o_id = np.zeros(MAXO, np.int64)
+    pr_px = np.zeros(5, np.int64)
+    pr_qty = np.zeros(5)
     taken_b = np.zeros(5)
     taken_a = np.zeros(5)
-    counts = np.zeros(3, np.int64)  # orders sent, lots sent, cancels sent
+    counts = np.zeros(4, np.int64)  # orders sent, lots sent, cancels sent, snapshots replayed
     serial = 0
+    top = 0  # slots >= top are free: loops stop there
     known_pos = 0.0
     kf = 0
     mark = np.nan
@@ -128,7 +133,7 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
             kf = nf
             mark = np.nan
         # 1. requests reaching the exchange before this snapshot meet the previous book
-        for k in range(MAXO):
+        for k in range(top):
             if o_state[k] == LIVE and o_cxl[k] <= ts[i]:
                 o_state[k] = DONE
                 o_done[k] = o_cxl[k]
@@ -179,54 +184,34 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
             taken_a[lv] = 0.0
             taken_b[lv] = 0.0
         # 2. trades of the interval, walking the pre-trade book
-        q_left = trade_qty[i] if not start else 0.0
-        if q_left > 0:
+        n_pr = 0
+        s = 1
+        if not start and trade_qty[i] > 0:
             j = i - 1
-            buy = True
-            if last_px[i] >= 0 and ask_px[j, 0] >= 0 and last_px[i] >= ask_px[j, 0]:
-                buy = True
-            elif last_px[i] >= 0 and bid_px[j, 0] >= 0 and last_px[i] <= bid_px[j, 0]:
-                buy = False
-            elif not np.isnan(vwap_px[i]) and bid_px[j, 0] >= 0 and ask_px[j, 0] >= 0:
-                buy = vwap_px[i] >= 0.5 * (bid_px[j, 0] + ask_px[j, 0])
-            s = 1 if buy else -1
-            lp = ask_px[j] if buy else bid_px[j]
-            lq = ask_qty[j] if buy else bid_qty[j]
-            end = last_px[i] if last_px[i] >= 0 else lp[0]
-            for lv in range(5):
-                if q_left <= 0:
-                    break
-                p = lp[lv]
-                if p < 0 or s * (p - end) > 0:
-                    p = end
-                    q = q_left
+            s, n_pr = trade_prints(bid_px[j], bid_qty[j], ask_px[j], ask_qty[j], last_px[i], vwap_px[i],
+                                   trade_qty[i], pr_px, pr_qty)  # fmt: skip
+        for t in range(n_pr):
+            p = pr_px[t]
+            q = pr_qty[t]
+            for k in range(top):  # resting orders on the passive side of this trade
+                if o_state[k] != LIVE or o_side[k] != -s or s * (p - o_px[k]) < 0:
+                    continue
+                if s * (p - o_px[k]) > 0:
+                    fq = o_leaves[k]  # traded through our price
                 else:
-                    q = q_left if p == end or lv == 4 else min(lq[lv], q_left)
-                q_left -= q
-                for k in range(MAXO):  # resting orders on the passive side of this trade
-                    if o_state[k] != LIVE or o_side[k] != -s:
-                        continue
-                    through = s * (p - o_px[k]) > 0
-                    if s * (p - o_px[k]) < 0:
-                        continue
-                    if through:
-                        fq = o_leaves[k]
-                    else:
-                        o_front[k] -= q
-                        o_cum[k] += q
-                        fq = filled_qty(o_front[k], o_leaves[k], partial)
-                    if fq > 0:
-                        o_leaves[k] -= fq
-                        o_front[k] = 0.0
-                        nf = _fill(fills, nf, st, i, ts[i], o_side[k], fq, float(o_px[k]), 1, ts[i] - o_rest[k],
-                                   0, ts[i] + resp_lat[i], o_id[k], c, mult, basis, rates, ctf)  # fmt: skip
-                        if o_leaves[k] <= 0:
-                            o_state[k] = DONE
-                            o_done[k] = ts[i]
-                if p == end:
-                    break
+                    o_front[k] -= q
+                    o_cum[k] += q
+                    fq = filled_qty(o_front[k], o_leaves[k], partial)
+                if fq > 0:
+                    o_leaves[k] -= fq
+                    o_front[k] = 0.0
+                    nf = _fill(fills, nf, st, i, ts[i], o_side[k], fq, float(o_px[k]), 1, ts[i] - o_rest[k],
+                               0, ts[i] + resp_lat[i], o_id[k], c, mult, basis, rates, ctf)  # fmt: skip
+                    if o_leaves[k] <= 0:
+                        o_state[k] = DONE
+                        o_done[k] = ts[i]
         # 3. depth changes at our prices; fills when the book trades through us
-        for k in range(MAXO):
+        for k in range(top):
             if o_state[k] != LIVE:
                 continue
             s = o_side[k]
@@ -261,7 +246,7 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
         if b0 >= 0 and a0 >= 0:
             mark = 0.5 * (b0 + a0)
         if block_last[i]:
-            for k in range(MAXO):
+            for k in range(top):
                 if o_state[k] == LIVE or o_state[k] == FLIGHT:
                     o_state[k] = DONE
                     o_done[k] = ts[i]
@@ -294,7 +279,7 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
                         want = size
                         want_px = b0 if s > 0 else a0
                 working = -1
-                for k in range(MAXO):
+                for k in range(top):
                     if o_side[k] == s and o_state[k] != FREE:
                         if o_state[k] == DONE and o_done[k] + resp_lat[i] <= now:
                             o_state[k] = FREE  # the strategy has heard that it is over
@@ -303,12 +288,14 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
                 if working >= 0:
                     k = working
                     stale = want <= 0 or (o_px[k] != want_px and (mode == MODE_MM or (passive and requote)))
-                    if stale and o_cxl[k] == INF:
+                    acked = o_arr[k] + resp_lat[i] <= now  # cancel only what the exchange confirmed
+                    if stale and acked and o_cxl[k] == INF:
                         o_cxl[k] = now + entry_lat[i]
                         counts[2] += 1
                 elif want > 0:
                     for k in range(MAXO):
                         if o_state[k] == FREE:
+                            top = max(top, k + 1)
                             serial += 1
                             o_side[k] = s
                             o_px[k] = want_px
@@ -321,8 +308,11 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
                             counts[0] += 1
                             counts[1] += int(want)
                             break
+        while top > 0 and o_state[top - 1] == FREE:
+            top -= 1
         pos_out[i] = st[0]
         eq_out[i] = st[2] + (st[0] * mark * st[3] * mult[c] if st[0] != 0 else 0.0)
-        if nf > cap - 8:
-            break
+        counts[3] = i + 1
+        if nf > cap - HEADROOM:
+            break  # the caller retries with a larger fill table
     return pos_out, eq_out, fills[:nf], counts

@@ -70,11 +70,10 @@ class BinaryResult:
         """Column ``name`` as an Arrow array of ``type_`` (nulls preserved)."""
         c = self.names.index(name)
         oid = self.oids[c]
-        raw = np.ascontiguousarray(self.values[: self.rows, c])
-        valid = np.ascontiguousarray(self.valid[: self.rows, c])
+        raw, valid = self.values[c, : self.rows], self.valid[c, : self.rows]
         mask = None if valid.all() else ~valid
         if OID_KIND.get(oid) == 0:
-            return _text_array(self.buf, raw, self.lengths[: self.rows, c], valid).cast(type_)
+            return _text_array(self.buf, raw, self.lengths[c, : self.rows], valid).cast(type_)
         if oid in (1114, 1184):
             if pa.types.is_date32(type_):
                 days = ((raw + PG_EPOCH_US) // US_PER_DAY).astype(np.int32)
@@ -127,7 +126,7 @@ def _decode_rows(
     buf: np.ndarray, start: int, end: int, kinds: np.ndarray, values: np.ndarray, lengths: np.ndarray,
     valid: np.ndarray,
 ) -> int:  # fmt: skip
-    """Walk the messages in ``buf[start:end]``; decode every DataRow ('D') into row ``r``; return rows."""
+    """Walk the messages in ``buf[start:end]``; decode every DataRow ('D') into column-major arrays; return rows."""
     ncols = kinds.shape[0]
     i, r = start, 0
     while i < end:
@@ -138,23 +137,23 @@ def _decode_rows(
                 flen = _be4(buf, j)
                 j += 4
                 if flen < 0:
-                    valid[r, c] = False
-                    values[r, c] = 0
+                    valid[c, r] = False
+                    values[c, r] = 0
                     continue
-                valid[r, c] = True
+                valid[c, r] = True
                 k = kinds[c]
                 if k == 8:
-                    values[r, c] = _be8(buf, j)
+                    values[c, r] = _be8(buf, j)
                 elif k == 0:
-                    values[r, c] = j
-                    lengths[r, c] = flen
+                    values[c, r] = j
+                    lengths[c, r] = flen
                 elif k == 4:
-                    values[r, c] = _be4(buf, j)
+                    values[c, r] = _be4(buf, j)
                 elif k == 2:
                     v = (np.int64(buf[j]) << 8) | buf[j + 1]
-                    values[r, c] = v - 65536 if v >= 32768 else v
+                    values[c, r] = v - 65536 if v >= 32768 else v
                 else:
-                    values[r, c] = buf[j]
+                    values[c, r] = buf[j]
                 j += flen
             r += 1
         i += 1 + mlen
@@ -236,10 +235,10 @@ class WireConnection:
         head = self._read_exact(5)
         return head[:1], self._read_exact(struct.unpack_from("!I", head, 1)[0] - 4)
 
-    def _read_until_ready(self) -> np.ndarray:
+    def _read_until_ready(self, size: int = 1 << 20) -> np.ndarray:
         """Receive everything up to and including ReadyForQuery ('Z') into one uint8 array."""
         assert self._sock is not None
-        buf = bytearray(1 << 20)
+        buf = bytearray(max(size, 1 << 16))
         view, n = memoryview(buf), 0
         while True:
             if n == len(buf):
@@ -258,35 +257,34 @@ class WireConnection:
                 if _ends_with_ready(arr):
                     return arr
 
-    def query(self, sql: str, params: Sequence[str] = ()) -> BinaryResult:
-        """Run ``sql`` (``$1``.. bound to text ``params``) and decode every column in binary."""
+    def query(self, sql: str, params: Sequence[str] = (), expect_bytes: int = 0) -> BinaryResult:
+        """Run ``sql`` (``$1``.. bound to text ``params``) and decode every column in binary.
+
+        ``expect_bytes`` sizes the receive buffer up front (a day read knows its row count).
+        """
         with self._lock:
-            buf = self._roundtrip(sql, params)
+            buf = self._roundtrip(sql, params, expect_bytes)
         return _parse_answer(buf)
 
-    def _roundtrip(self, sql: str, params: Sequence[str]) -> np.ndarray:
-        try:
-            if self._sock is None:
-                self._connect()
-            assert self._sock is not None
-            bind_params = b"".join(struct.pack("!i", len(p.encode())) + p.encode() for p in params)
-            bind = (
-                b"\x00\x00"  # portal, statement: unnamed
-                + struct.pack("!hh", 0, len(params))  # all parameters text
-                + bind_params
-                + struct.pack("!hh", 1, 1)  # every result column binary
-            )
-            self._sock.sendall(
-                _msg(b"P", b"\x00" + _cstr(sql) + struct.pack("!h", 0))
-                + _msg(b"B", bind)
-                + _msg(b"D", b"P\x00")
-                + _msg(b"E", b"\x00" + struct.pack("!i", 0))
-                + _msg(b"S", b"")
-            )
-            return self._read_until_ready()
-        except OSError as exc:
-            self.close()
-            raise QuestDbUnavailable(f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}") from None
+    def _roundtrip(self, sql: str, params: Sequence[str], expect_bytes: int = 0) -> np.ndarray:
+        """Send the query, return the raw answer; a socket that broke while idle is reopened once."""
+        for attempt in (1, 2):
+            fresh = self._sock is None
+            try:
+                if self._sock is None:
+                    self._connect()
+                assert self._sock is not None
+                self._sock.sendall(_query_messages(sql, params))
+                return self._read_until_ready(4096 + expect_bytes)
+            except OSError as exc:
+                self.close()
+                if isinstance(exc, QuestDbUnavailable) or fresh or attempt == 2:
+                    if isinstance(exc, QuestDbUnavailable):
+                        raise
+                    raise QuestDbUnavailable(
+                        f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}"
+                    ) from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._sock is not None:
@@ -294,6 +292,24 @@ class WireConnection:
                 self._sock.sendall(_msg(b"X", b""))
             self._sock.close()
             self._sock = None
+
+
+def row_bytes(ncols: int) -> int:
+    """Upper bound of one binary DataRow of ``ncols`` 8-byte columns (header + length-prefixed fields)."""
+    return 7 + 12 * ncols
+
+
+def _query_messages(sql: str, params: Sequence[str]) -> bytes:
+    """Parse + Bind (text parameters, every result column binary) + Describe + Execute + Sync."""
+    bind_params = b"".join(struct.pack("!i", len(p.encode())) + p.encode() for p in params)
+    bind = b"\x00\x00" + struct.pack("!hh", 0, len(params)) + bind_params + struct.pack("!hh", 1, 1)
+    return (
+        _msg(b"P", b"\x00" + _cstr(sql) + struct.pack("!h", 0))
+        + _msg(b"B", bind)
+        + _msg(b"D", b"P\x00")
+        + _msg(b"E", b"\x00" + struct.pack("!i", 0))
+        + _msg(b"S", b"")
+    )
 
 
 def _ends_with_ready(arr: np.ndarray) -> bool:
@@ -349,9 +365,9 @@ def _parse_answer(buf: np.ndarray) -> BinaryResult:
         bad = [f"{n} (oid {o})" for n, o in zip(names, oids, strict=True) if OID_KIND.get(o) is None]
         raise WireError(f"no binary decoder for columns {bad}")
     max_rows = 0 if rows_start < 0 else (rows_end - rows_start) // (7 + 4 * max(1, len(names)))
-    values = np.empty((max_rows, len(names)), dtype=np.int64)
-    lengths = np.zeros((max_rows, len(names)), dtype=np.int32)
-    valid = np.empty((max_rows, len(names)), dtype=np.bool_)
+    values = np.empty((len(names), max_rows), dtype=np.int64)
+    lengths = np.zeros((len(names), max_rows), dtype=np.int32)
+    valid = np.empty((len(names), max_rows), dtype=np.bool_)
     rows = 0 if rows_start < 0 else _decode_rows(buf, rows_start, rows_end, kinds, values, lengths, valid)
     return BinaryResult(tuple(names), tuple(oids), rows, values, lengths, valid, buf)
 

@@ -31,6 +31,7 @@ class EvalData:
     horizon: int
     xy: XY
     provenance: dict[str, Any]
+    lake_root: Path | None = None  # where the rows came from (window models read the book there)
 
     @property
     def data_hash(self) -> str:
@@ -105,4 +106,4 @@ def load_eval_data(
     if not chosen:
         raise ValueError(f"{symbol}: no days with both features and labels under {lake_root}")
     xy = load_xy(lake_root, symbol, chosen, horizon=horizon, drop_unlabeled=False)
-    return EvalData(symbol, horizon, xy, data_provenance(lake_root, symbol, chosen, horizon))
+    return EvalData(symbol, horizon, xy, data_provenance(lake_root, symbol, chosen, horizon), Path(lake_root))

@@ -15,7 +15,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 VARIETIES = ("cu", "au", "ag")
-MODELS = ["logistic", "lgbm"]
+MODELS = "logistic,lgbm,xgboost,tcn"  # ghtrader.pipeline.steps.DEFAULT_MODELS (kept import-free here)
 DEFAULT_ARGS = {
     "owner": "ghtrader",
     "retries": 2,
@@ -33,6 +33,12 @@ PARAMS = {
     "n_splits": Param(5, type="integer", description="walk-forward splits"),
     "min_train_days": Param(5, type="integer", description="trading days in the first training window"),
     "symbols": Param("", type="string", description="comma-separated contracts to ingest; empty: all listed"),
+    "models": Param(MODELS, type="string", description="comma-separated models to train and compare"),
+    "model_params": Param(
+        "",
+        type="string",
+        description='JSON {"model": {"param": value}}; empty: quick defaults (deep epochs/windows capped)',
+    ),
     "data_dir": Param("", type="string", description="data dir; empty: GHTRADER_DATA_DIR or ./data"),
     "runs_dir": Param("", type="string", description="runs dir; empty: GHTRADER_RUNS_DIR or ./runs"),
 }
@@ -111,6 +117,13 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
             return build(RunSpec.from_params(spec))
 
         @task
+        def model_list(spec: dict) -> list[str]:
+            """The models of this run (DAG param ``models``), one mapped train task each."""
+            from ghtrader.pipeline.steps import RunSpec
+
+            return list(RunSpec.from_params(spec).models)
+
+        @task
         def train(spec: dict, model: str, _built: dict) -> dict:
             from ghtrader.pipeline.steps import RunSpec, train
 
@@ -135,7 +148,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         ingested >> checked
         main = main_l5(spec, schedule(spec, checked))
         built = build(spec, gx_main_l5(spec, main))
-        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=MODELS)
+        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=model_list(spec))
         promote(spec, evaluate(spec, trained))
 
     return pipeline()

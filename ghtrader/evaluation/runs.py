@@ -123,6 +123,12 @@ def write_model_run(
         "decision": decision,
         "created_from": created_from,
     }
+    if decision is not None:  # the signal rule to deploy: the threshold tuned on out-of-sample rows
+        meta["signal"] = {
+            **meta.get("signal", {}),
+            "threshold": decision["threshold"],
+            "source": decision["source"],
+        }
     save_artifact(out, ev.final_model, meta)
     return out
 

@@ -11,10 +11,10 @@ DEMO_END ?= 2025-03-28
 
 AIRFLOW_ENV = eval "$$($(PY) -m ghtrader.pipeline.airflow_env)"
 
-.PHONY: setup demo test test-questdb questdb-runtime lint bench clean help airflow airflow-init
+.PHONY: setup demo test test-questdb questdb-runtime lint bench clean help airflow airflow-init live live-status live-stop
 
 help:
-	@echo "make setup | demo | test | test-questdb | lint | bench | airflow | clean"
+	@echo "make setup | demo | test | test-questdb | lint | bench | airflow | live | live-status | live-stop | clean"
 
 # Idempotent: the stamp is rebuilt only when pyproject.toml changes (a second run is instant).
 setup: $(STAMP)
@@ -43,6 +43,35 @@ demo: airflow-init
 airflow: airflow-init
 	@bash scripts/airflow_local.sh
 
+# Live daemons under supervisord (daemons/supervisord.conf, run dir runs/daemons): the recorder on
+# the sim feed (virtual clock from LIVE_START_AT at LIVE_SPEED x, no credentials). Returns once
+# every program is RUNNING. Override the feed with GHTRADER_RECORD_* variables (see `ghtrader record --help`).
+LIVE_DIR := $(CURDIR)/runs/daemons
+LIVE_START_AT ?= 2025-03-03T21:00
+LIVE_SPEED ?= 50
+SUPERVISORCTL = $(VENV)/bin/supervisorctl -c daemons/supervisord.conf
+
+live: setup
+	@mkdir -p $(LIVE_DIR)/logs
+	@if $(SUPERVISORCTL) pid > /dev/null 2>&1; then echo "supervisord already running: make live-status"; else \
+		GHTRADER_LIVE_DIR=$(LIVE_DIR) GHTRADER_DATA_DIR=$(abspath $(DATA_DIR)) GHTRADER_RUNS_DIR=$(CURDIR)/runs \
+		GHTRADER_RECORD_SOURCE=$${GHTRADER_RECORD_SOURCE:-sim} \
+		GHTRADER_RECORD_START_AT=$${GHTRADER_RECORD_START_AT:-$(LIVE_START_AT)} \
+		GHTRADER_RECORD_SPEED=$${GHTRADER_RECORD_SPEED:-$(LIVE_SPEED)} \
+		GHTRADER_TRADE_MODE=$${GHTRADER_TRADE_MODE:-paper} GHTRADER_TRADE_SOURCE=$${GHTRADER_TRADE_SOURCE:-sim} \
+		GHTRADER_TRADE_START_AT=$${GHTRADER_TRADE_START_AT:-$(LIVE_START_AT)} \
+		GHTRADER_TRADE_SPEED=$${GHTRADER_TRADE_SPEED:-$(LIVE_SPEED)} \
+		PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/supervisord -c daemons/supervisord.conf; fi
+	@# `status` exits 0 for STARTING too: wait until nothing is STARTING/BACKOFF (max 60 s)
+	@for i in $$(seq 120); do out=$$($(SUPERVISORCTL) status 2>&1) && ! grep -qE 'STARTING|BACKOFF' <<< "$$out" && break; sleep 0.5; done
+	@$(SUPERVISORCTL) status
+
+live-status:
+	@$(SUPERVISORCTL) status
+
+live-stop:
+	@$(SUPERVISORCTL) shutdown
+
 test: setup
 	$(PY) -m pytest -q
 
@@ -64,9 +93,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check ghtrader tests benchmarks dags plugins
 	$(VENV)/bin/mypy ghtrader
 
+# bench_questdb.py starts its own QuestDB when ../shared/tools/questdb and a Java runtime are present.
 bench: setup
 	@mkdir -p benchmarks/results
-	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	@QDB=$$( [ -f $(QUESTDB_RUN) ] && command -v java > /dev/null && echo $(QUESTDB_RUN) ); \
+	for f in benchmarks/bench_*.py; do echo "== $$f"; \
+		GHTRADER_TEST_QUESTDB_SERVER=$${GHTRADER_TEST_QUESTDB_SERVER:-$$QDB} $(PY) $$f || exit 1; done
 	@echo "results in benchmarks/results/"
 
 clean:

@@ -1,15 +1,27 @@
-"""Benchmark QuestDB vs the Parquet lake on the same data: ingest rows/s and one-day read time.
+"""Benchmark QuestDB vs the Parquet lake, and the project's ILP path vs the raw ``questdb`` client.
 
-Run: ``.venv/bin/python benchmarks/bench_questdb.py`` -> ``benchmarks/results/questdb.json``.
-Data: two weeks of every listed cu contract from the sim (generated before timing). The lake side
-always runs (durable writes into a temp dir). The QuestDB side runs only when
-``GHTRADER_QUESTDB_HOST`` is set, into tables with a throw-away prefix that are dropped afterwards;
-otherwise it is recorded as ``"not run: no server"``. ``ilp_encode`` times the client-side ILP
-serialization alone (``Buffer``, no network): the ceiling of what one Python writer can send.
+Run: ``.venv/bin/python benchmarks/bench_questdb.py [--days N]`` -> ``benchmarks/results/questdb.json``.
+Data: ``N`` trading days (default 10) of every listed cu contract from the sim, generated before
+timing. The lake side always runs (durable writes into a temp dir). The QuestDB side needs a server:
+``GHTRADER_TEST_QUESTDB_SERVER=<run.sh>`` starts a throw-away one (what ``make bench`` does when
+``../shared/tools/questdb`` exists), else ``GHTRADER_QUESTDB_HOST`` names one (throw-away table
+prefixes, dropped afterwards); with neither it is recorded as ``"not run: no server"``.
+
+Measured side by side in one run, on the same rows:
+* ``ingest``: the project path (``write_frame`` -> ``QuestDbStore.write_partition``: checks, digest,
+  tick frame, coverage row) until every write is applied, vs ``raw_client``: the same ILP frames
+  (built before timing) sent with ``Sender.dataframe()`` and default auto-flush into a table with the
+  same DDL, until applied — run before and after the project path. ``ingest_vs_raw`` is the ratio
+  to their mean (goal >= 0.7).
+* ``read_one_day``: best of ``READ_REPEATS`` reads of the largest mid-range symbol-day through
+  ``QuestDbStore.read_day`` (coverage look-up + binary PGWire) vs ``ParquetLake.read_day``;
+  ``read_vs_lake`` is the ratio (goal <= 3).
 """
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -18,6 +30,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,88 +46,167 @@ from ghtrader.store.base import TickStore
 from ghtrader.store.ingest import write_frame
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.questdb import ilp
-from ghtrader.store.questdb.ddl import tick_table
+from ghtrader.store.questdb.conn import QuestDbConfig
+from ghtrader.store.questdb.ddl import TableSpec, create_table_sql, drop_table_sql, tick_table
 
-START, END = dt.date(2025, 3, 3), dt.date(2025, 3, 14)
+START = dt.date(2025, 3, 3)
 VAR = "cu"
-READ_REPEATS = 5
+READ_REPEATS = 7
 OUT = Path(__file__).resolve().parent / "results" / "questdb.json"
 
 
-def load_frames() -> list[pd.DataFrame]:
+def load_frames(days: int) -> list[pd.DataFrame]:
     cal = TradingCalendar.bundled()
     src = SimSource(cal, ContractBook.load(cal))
-    batches = [src.fetch_day(src.list_symbols(VAR, d), d) for d in cal.trading_days(START, END)]
+    trading = cal.trading_days(START, START + dt.timedelta(days=days * 2 + 7))[:days]
+    batches = [src.fetch_day(src.list_symbols(VAR, d), d) for d in trading]
     return [pd.concat(list(b.ticks.values()), ignore_index=True) for b in batches]
 
 
-def time_store(store: TickStore, frames: list[pd.DataFrame], rows: int, workers: int) -> dict[str, Any]:
-    """Write every frame, then time the best of ``READ_REPEATS`` reads of the largest mid-range day."""
+def time_ingest(store: TickStore, frames: list[pd.DataFrame], rows: int) -> dict[str, Any]:
     t0 = time.perf_counter()
-    parts = sum(len(write_frame(store, "ticks", f, "skip_existing", workers=workers)) for f in frames)
-    write_s = time.perf_counter() - t0
+    parts = sum(len(write_frame(store, "ticks", f, "skip_existing", workers=1)) for f in frames)
+    settle = getattr(getattr(store, "wal", None), "settle_all", None)
+    if settle is not None:
+        settle()  # until every write is visible to queries
+    s = time.perf_counter() - t0
+    return {"partitions": parts, "seconds": round(s, 3), "rows_per_s": round(rows / s)}
+
+
+def time_read(store: TickStore, frames: list[pd.DataFrame]) -> dict[str, Any]:
     mid = frames[len(frames) // 2]
     sym = mid["symbol"].value_counts().idxmax()
     day = mid["trading_day"].iloc[0]
-    best = float("inf")
+    best, n = float("inf"), 0
     for _ in range(READ_REPEATS):
         t0 = time.perf_counter()
         n = store.read_day("ticks", sym, day).num_rows
         best = min(best, time.perf_counter() - t0)
-    return {
-        "partitions": parts,
-        "ingest": {"seconds": round(write_s, 3), "rows_per_s": round(rows / write_s)},
-        "read_one_day": {"symbol": sym, "day": str(day), "rows": n, "seconds": round(best, 5)},
-    }
+    return {"symbol": sym, "day": str(day), "rows": n, "seconds": round(best, 5)}
 
 
-def time_ilp_encode(frames: list[pd.DataFrame], rows: int) -> dict[str, Any]:
-    spec = tick_table("ticks", "bench")
-    t0 = time.perf_counter()
-    nbytes = 0
+def ilp_frames(frames: list[pd.DataFrame], spec: TableSpec) -> list[pd.DataFrame]:
+    """Per-(symbol, day) ILP frames, in the order the project path writes them."""
+    out = []
     for f in frames:
-        for _, part in f.groupby("symbol", sort=True):
-            buf = ilp.build_buffer(ilp.tick_frame(to_arrow(part.reset_index(drop=True)), spec), spec, 2)
-            nbytes += len(buf)
-    s = time.perf_counter() - t0
-    return {"seconds": round(s, 3), "rows_per_s": round(rows / s), "bytes_per_row": round(nbytes / rows, 1)}
+        for _, part in f.sort_values(["symbol", "datetime_ns"], kind="stable").groupby("symbol", sort=True):
+            out.append(ilp.tick_frame(to_arrow(part.reset_index(drop=True)), spec))
+    return out
 
 
-def run_questdb(frames: list[pd.DataFrame], rows: int) -> dict[str, Any] | str:
-    if not os.environ.get("GHTRADER_QUESTDB_HOST"):
-        return "not run: no server (GHTRADER_QUESTDB_HOST unset)"
+def time_raw_client(config: QuestDbConfig, frames: list[pd.DataFrame], rows: int) -> dict[str, Any]:
+    """The raw client: ``Sender.dataframe()`` per frame, default auto-flush, then wait until applied."""
+    from questdb import Sender
+
     from ghtrader.store.questdb.backend import QuestDbStore
-    from ghtrader.store.questdb.conn import QuestDbConfig
 
-    prefix = f"bench_{uuid.uuid4().hex[:8]}"
-    store = QuestDbStore(QuestDbConfig.from_settings(load_settings(env_file=None), table_prefix=prefix))
-    store.init_tables()
+    spec = tick_table("ticks", f"{config.table_prefix}_raw")
+    store = QuestDbStore(config)
+    store.pg.execute(create_table_sql(spec))
     try:
-        return time_store(store, frames, rows, workers=1)
+        prepared = ilp_frames(frames, spec)
+        conf = f"http::addr={config.ilp_addr};protocol_version=2;"
+        t0 = time.perf_counter()
+        with Sender.from_conf(conf, **config.sender_kwargs()) as sender:
+            for frame in prepared:
+                sender.dataframe(frame, table_name=spec.name, symbols=ilp.symbol_columns(spec), at="ts")
+            sender.flush()
+        store.wait_applied([spec.name])
+        s = time.perf_counter() - t0
+        return {"seconds": round(s, 3), "rows_per_s": round(rows / s), "auto_flush": "client default"}
     finally:
-        store.drop_tables()
+        store.pg.execute(drop_table_sql(spec))
         store.close()
 
 
-def main() -> dict[str, Any]:
-    frames = load_frames()
+@contextmanager
+def questdb_config() -> Iterator[QuestDbConfig | None]:
+    prefix = f"bench_{uuid.uuid4().hex[:8]}"
+    run_sh = os.environ.get("GHTRADER_TEST_QUESTDB_SERVER")
+    if run_sh:
+        from ghtrader.store.questdb.server import LocalQuestDb
+
+        tmp = Path(tempfile.mkdtemp(prefix="bench_questdb_server_"))
+        os.environ.setdefault("QDB_JAVA_OPTS", "-Xmx1g")  # run.sh's default heap (tests use less)
+        server = LocalQuestDb.launch(Path(run_sh), tmp)
+        try:
+            yield server.config(table_prefix=prefix)
+        finally:
+            server.stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+    elif os.environ.get("GHTRADER_QUESTDB_HOST"):
+        yield QuestDbConfig.from_settings(load_settings(env_file=None), table_prefix=prefix)
+    else:
+        yield None
+
+
+def run_questdb(
+    config: QuestDbConfig, frames: list[pd.DataFrame], rows: int, lake: ParquetLake
+) -> dict[str, Any]:
+    from ghtrader.store.questdb.backend import QuestDbStore
+
+    warm = QuestDbStore(dataclasses.replace(config, table_prefix=config.table_prefix + "_warm"))
+    warm.init_tables()  # warm the server's JIT and the client's numba decoders on one day
+    try:
+        time_ingest(warm, frames[:1], len(frames[0]))
+        time_read(warm, frames[:1])
+        time_raw_client(warm.config, frames[:1], len(frames[0]))
+    finally:
+        warm.drop_tables()
+        warm.close()
+    raw = time_raw_client(config, frames, rows)
+    store = QuestDbStore(config)
+    store.init_tables()
+    try:
+        ingest = time_ingest(store, frames, rows)
+        read = time_read(store, frames)
+        lake_read = time_read(lake, frames)  # right after, under the same machine load
+    finally:
+        store.drop_tables()
+        store.close()
+    raw_after = time_raw_client(config, frames, rows)  # again: the server's state and load drift
+    raw_rps = (raw["rows_per_s"] + raw_after["rows_per_s"]) / 2
+    return {
+        "ingest": ingest | {"batch_rows": config.batch_rows, "auto_flush": "off: one request per partition"},
+        "raw_client": {"before": raw, "after": raw_after},
+        "ingest_vs_raw": round(ingest["rows_per_s"] / raw_rps, 3),
+        "read_one_day": read,
+        "lake_read_one_day_same_moment": lake_read,
+        "read_vs_lake": round(read["seconds"] / lake_read["seconds"], 2),
+    }
+
+
+def main(days: int) -> dict[str, Any]:
+    frames = load_frames(days)
     rows = sum(len(f) for f in frames)
     tmp = Path(tempfile.mkdtemp(prefix="bench_questdb_"))
     try:
-        lake = time_store(ParquetLake(tmp / "lake_v2"), frames, rows, workers=1)
+        lake_store = ParquetLake(tmp / "lake_v2")
+        lake = {
+            "ingest": time_ingest(lake_store, frames, rows),
+            "read_one_day": time_read(lake_store, frames),
+        }
+        with questdb_config() as config:
+            if config is None:
+                questdb: dict[str, Any] | str = (
+                    "not run: no server (GHTRADER_TEST_QUESTDB_SERVER / _HOST unset)"
+                )
+            else:
+                questdb = run_questdb(config, frames, rows, lake_store)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result: dict[str, Any] = {
         "machine": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "data": "sim",
-        "range": [START.isoformat(), END.isoformat()],
+        "days": days,
         "variety": VAR,
         "rows": rows,
         "writers": 1,
         "lake": lake,
-        "ilp_encode_no_network": time_ilp_encode(frames, rows),
-        "questdb": run_questdb(frames, rows),
+        "questdb": questdb,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2) + "\n")
@@ -121,4 +214,6 @@ def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(), indent=2))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=10, help="trading days of sim cu to write")
+    print(json.dumps(main(parser.parse_args().days), indent=2))

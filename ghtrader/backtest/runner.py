@@ -27,6 +27,7 @@ from ghtrader.backtest.engine import (
     run_backtest,
 )
 from ghtrader.backtest.signals import signal_from_proba
+from ghtrader.backtest.tier2.engine import Tier2Result
 from ghtrader.market.contracts import ContractBook
 from ghtrader.store.files import atomic_write
 from ghtrader.store.lake import ParquetLake
@@ -41,9 +42,12 @@ class SignalConfig:
     hold: bool = False
 
 
-def load_ticks(lake: ParquetLake, symbol: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The backtest columns of ``symbol`` (main_l5) over ``[start, end]``, sorted by time."""
-    table = lake.read_range("main_l5", symbol, start, end, columns=list(REQUIRED_COLUMNS))
+def load_ticks(
+    lake: ParquetLake, symbol: str, start: dt.date, end: dt.date, *, depth: bool = False
+) -> pd.DataFrame:
+    """The backtest columns of ``symbol`` (main_l5) over ``[start, end]``, sorted by time
+    (``depth``: every column, as the tier-2 engine needs L5, volume, amount and last price)."""
+    table = lake.read_range("main_l5", symbol, start, end, columns=None if depth else list(REQUIRED_COLUMNS))
     df = table.to_pandas(date_as_object=True)
     return df.sort_values("datetime_ns", kind="stable").reset_index(drop=True)
 
@@ -83,6 +87,28 @@ def backtest_predictions(
     return run_backtest(ticks, target, book=book, config=config)
 
 
+def target_from_predictions(ticks: pd.DataFrame, preds: pd.DataFrame, signal: SignalConfig) -> np.ndarray:
+    """The tier-1 signal rule (probabilities -> target lots), shared by both tiers."""
+    return signal_from_proba(
+        align_proba(ticks, preds),
+        threshold=signal.threshold,
+        max_pos=signal.max_pos,
+        hold=signal.hold,
+        groups=ticks["segment_id"].to_numpy() if signal.hold else None,
+    )
+
+
+def write_tier2_outputs(result: Tier2Result, out_dir: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    """``<out_dir>/tier2/``: fills.parquet, equity.parquet (downsampled) and backtest.json."""
+    d = out_dir / "tier2"
+    d.mkdir(parents=True, exist_ok=True)
+    _write_parquet(d / "fills.parquet", result.fills)
+    _write_parquet(d / "equity.parquet", downsample(result.equity))
+    payload = {**extra, "config": result.config.as_dict(), "metrics": result.metrics}
+    atomic_write(d / "backtest.json", (json.dumps(payload, indent=2, default=float) + "\n").encode())
+    return payload
+
+
 def _write_parquet(path: Path, df: pd.DataFrame) -> None:
     sink = pa.BufferOutputStream()
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), sink, compression="zstd")
@@ -100,12 +126,12 @@ def write_outputs(result: BacktestResult, out_dir: Path, extra: dict[str, Any]) 
     return payload
 
 
-def record_in_meta(model_dir: Path, metrics: dict[str, Any]) -> bool:
-    """Set ``metrics.backtest`` in ``<model_dir>/meta.json`` if it exists (atomic rewrite)."""
+def record_in_meta(model_dir: Path, metrics: dict[str, Any], key: str = "backtest") -> bool:
+    """Set ``metrics.<key>`` in ``<model_dir>/meta.json`` if it exists (atomic rewrite)."""
     path = model_dir / "meta.json"
     if not path.is_file():
         return False
     meta = json.loads(path.read_text())
-    meta.setdefault("metrics", {})["backtest"] = metrics
+    meta.setdefault("metrics", {})[key] = metrics
     atomic_write(path, (json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n").encode())
     return True

@@ -34,3 +34,37 @@ def signal_from_proba(
         s = pd.Series(sig)
         sig = (s.groupby(groups).ffill() if groups is not None else s.ffill()).to_numpy()
     return (np.nan_to_num(sig, nan=0.0) * max_pos).astype(np.int64)
+
+
+class OnlineSignal:
+    """``signal_from_proba`` one row at a time, for the trade runner: the same threshold rule (it calls
+    ``signal_from_proba`` on the row) and the same ``hold`` (the last non-neutral target, restarting
+    flat when ``group`` changes), so a replay's targets equal the batch targets."""
+
+    def __init__(self, *, threshold: float, max_pos: int = 1, hold: bool = False) -> None:
+        self.threshold, self.max_pos, self.hold = threshold, max_pos, hold
+        self._group: object = None
+        self._last = 0
+
+    def step(self, proba: np.ndarray, group: object) -> int:
+        if group != self._group:
+            self._group, self._last = group, 0
+        row = np.asarray(proba, dtype=np.float64).reshape(1, 3)
+        s = int(signal_from_proba(row, threshold=self.threshold, max_pos=self.max_pos, hold=False)[0])
+        if s != 0:
+            self._last = s
+        return self._last if self.hold else s
+
+
+def hold_outside_sessions(target: np.ndarray, orderable: np.ndarray, block_start: np.ndarray) -> np.ndarray:
+    """The trade runner's session guard applied to research targets: at a tick where no order may
+    leave (outside the continuous session) the previous target stays in force; each block (day /
+    segment) starts flat. With this, the backtest's pending order is what the runner's working order is.
+    """
+    t = np.asarray(target, dtype=np.int64)
+    ok = np.asarray(orderable, dtype=np.bool_)
+    start = np.asarray(block_start, dtype=np.bool_)
+    # the target where orderable, 0 at a block start that is not, else the last value of the block
+    vals = np.where(ok, t.astype(np.float64), np.where(start, 0.0, np.nan))
+    held = pd.Series(vals).groupby(np.cumsum(start)).ffill().fillna(0.0).to_numpy()
+    return held.astype(np.int64)

@@ -15,8 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ghtrader.cli.common import CliError, emit_json, err_console, run_guarded, settings_for
-from ghtrader.market.sessions import VARIETIES
+from ghtrader.cli.common import check_variety, emit_json, err_console, run_guarded, settings_for
 
 
 def _service(settings: Any, var: str, offline: bool, api_factory: Any) -> tuple[Any, str | None]:
@@ -46,8 +45,7 @@ def contract_catalog(settings: Any, var: str, *, offline: bool = False, api_fact
     from ghtrader.sources.tqsdk.catalog import build_catalog
     from ghtrader.store.lake import ParquetLake
 
-    if var not in VARIETIES:
-        raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+    check_variety(var)
     calendar = TradingCalendar.bundled()
     service, note = _service(settings, var, offline, api_factory)
     return build_catalog(

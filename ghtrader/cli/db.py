@@ -16,7 +16,15 @@ from typing import Annotated
 import click
 import typer
 
-from ghtrader.cli.common import CliError, emit_json, err_console, parse_day, run_guarded, settings_for
+from ghtrader.cli.common import (
+    CliError,
+    check_variety,
+    emit_json,
+    err_console,
+    parse_day,
+    run_guarded,
+    settings_for,
+)
 from ghtrader.config import Settings
 from ghtrader.store.questdb.conn import DEFAULT_PREFIX
 
@@ -141,6 +149,7 @@ def sync(
 
         if (symbol is None) == (var is None):
             raise CliError("pass exactly one of --symbol or --var")
+        check_variety(var)
         if prefer not in ("questdb", "lake"):
             raise CliError(f"--prefer must be questdb or lake, got {prefer!r}")
         side: Prefer = "lake" if prefer == "lake" else "questdb"

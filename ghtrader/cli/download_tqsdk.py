@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ghtrader.cli.common import CliError, parse_day, progress_bar
+from ghtrader.cli.common import CliError, check_variety, parse_day, progress_bar
 from ghtrader.config import Settings
-from ghtrader.market.sessions import VARIETIES
 
 
 def _days(calendar: Any, start: str | None, end: str | None) -> list[dt.date]:
@@ -53,14 +52,14 @@ def _download_tqsdk(
         var = var or variety_of(symbol)  # type: ignore[arg-type]
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    if var not in VARIETIES:
-        raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+    check_variety(var)
     if symbol is not None and variety_of(symbol) != var:
         raise CliError(f"--symbol {symbol} is not a {var} contract")
     try:
         factory = api_factory or tqapi_factory(credentials_from_settings(settings))
     except TqSdkError as exc:
         raise CliError(str(exc)) from None
+    from ghtrader.live.backfill import backfill_plan
     from ghtrader.market.calendar import TradingCalendar
     from ghtrader.sources.tqsdk.history import TqSdkSource
     from ghtrader.store.factory import open_store
@@ -74,8 +73,18 @@ def _download_tqsdk(
         with TqSdkSource(factory, calendar, book, retry=retry) as source:
             source.open()
             plan = plan_symbols(source, var, days, only=symbol)
+            quarantine = settings.data_dir / "quarantine"
+            filled = backfill_plan(
+                lake,
+                source,
+                plan,
+                data_dir=settings.data_dir,
+                calendar=calendar,
+                book=book,
+                quarantine_dir=quarantine,
+            )
             with progress_bar(f"tqsdk {symbol or var}", len(days), enabled=not json_out) as advance:
-                return ingest_source_days(
+                return filled + ingest_source_days(
                     lake,
                     source,
                     plan,

@@ -12,9 +12,12 @@ from ghtrader.cli.coverage import coverage
 from ghtrader.cli.db import db_app
 from ghtrader.cli.download import download
 from ghtrader.cli.factors import factors_app
+from ghtrader.cli.lake import lake_app
 from ghtrader.cli.models import benchmark, compare, train
 from ghtrader.cli.promote import promote
+from ghtrader.cli.record import record
 from ghtrader.cli.schedule import main_l5, main_schedule
+from ghtrader.cli.trade import trade_app
 
 app = typer.Typer(
     name="ghtrader",
@@ -35,8 +38,11 @@ app.command("contracts")(contracts)
 app.command("backtest")(backtest)
 app.command("promote")(promote)
 app.command("audit")(audit)
+app.command("record")(record)
 app.add_typer(db_app, name="db")
+app.add_typer(trade_app, name="trade")
 app.add_typer(factors_app, name="factors")
+app.add_typer(lake_app, name="lake")
 
 
 def main() -> None:

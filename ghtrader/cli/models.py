@@ -22,6 +22,9 @@ SplitsOpt = Annotated[int, typer.Option(help="walk-forward splits")]
 MinTrainOpt = Annotated[int, typer.Option(help="trading days the first split trains on (at least)")]
 TestDaysOpt = Annotated[int | None, typer.Option(help="test days per split (default: spread the data)")]
 StrideOpt = Annotated[int, typer.Option(help="train on every k-th labelled row")]
+FeatureSetOpt = Annotated[
+    str | None, typer.Option(help="feature set core | full (default: every factor the lake holds)")
+]
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -85,6 +88,7 @@ def train(
     min_train_days: MinTrainOpt = 5,
     test_days: TestDaysOpt = None,
     train_stride: StrideOpt = 20,
+    feature_set: FeatureSetOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Walk-forward evaluate a model, fit it on all days and save the artifact under runs/models/."""
@@ -102,7 +106,14 @@ def train(
             train_stride=train_stride,
         )
         res = train_model(
-            lake, symbol, model, runs_dir=runs, book=book, config=config, params=parse_params(param) or None
+            lake,
+            symbol,
+            model,
+            runs_dir=runs,
+            book=book,
+            config=config,
+            params=parse_params(param) or None,
+            feature_set=feature_set,
         )
         summary = {
             "run_dir": str(res.run_dir),
@@ -152,6 +163,7 @@ def benchmark(
             help="fix the signal threshold on p_up - p_down (default: tuned inside each training fold)"
         ),
     ] = None,
+    feature_set: FeatureSetOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Compare models walk-forward with the majority baseline and the oracle; write the HTML report."""
@@ -187,6 +199,7 @@ def benchmark(
             params=per_model,
             signal=SignalConfig(threshold=threshold),
             progress=None if json_out else lambda m: err_console.print(f"[dim]{m}[/dim]"),
+            feature_set=feature_set,
         )
         if json_out:
             emit_json(

@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import CliError, emit_json, err_console, run_guarded, settings_for
-from ghtrader.market.sessions import VARIETIES
+from ghtrader.cli.common import CliError, check_variety, emit_json, err_console, run_guarded, settings_for
 
 
 def promote(
@@ -25,6 +24,9 @@ def promote(
     min_f1_margin: Annotated[float, typer.Option(help="macro-F1 margin over the majority baseline")] = 0.01,
     max_log_loss: Annotated[float, typer.Option(help="max walk-forward log loss")] = 1.0986,
     min_net_pnl: Annotated[float, typer.Option(help="min backtest net PnL (CNY)")] = 0.0,
+    min_tier2_net_pnl: Annotated[
+        float | None, typer.Option(help="min tier-2 net PnL (CNY) after fees; off unless given")
+    ] = None,
     max_drawdown_pct: Annotated[float, typer.Option(help="max backtest drawdown, fraction of peak")] = 0.2,
     max_latency_us: Annotated[float, typer.Option(help="max inference latency (us/row)")] = 1000.0,
     champion_epsilon: Annotated[float, typer.Option(help="macro-F1 gain needed over the champion")] = 0.001,
@@ -37,8 +39,7 @@ def promote(
         from ghtrader.promotion.candidates import best_candidate, find_candidates, latest_candidate
         from ghtrader.promotion.gates import PromotionGates
 
-        if var not in VARIETIES:
-            raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+        check_variety(var)
         if sum([candidate is not None, latest, best, rollback]) != 1:
             raise CliError("give exactly one of --candidate DIR, --latest, --best, --rollback")
         root = runs_dir or settings_for(None).runs_dir
@@ -51,6 +52,7 @@ def promote(
             min_f1_margin=min_f1_margin,
             max_log_loss=max_log_loss,
             min_net_pnl=min_net_pnl,
+            min_tier2_net_pnl=min_tier2_net_pnl,
             max_drawdown_pct=max_drawdown_pct,
             max_latency_us_per_row=max_latency_us,
             champion_epsilon=champion_epsilon,

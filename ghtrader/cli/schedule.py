@@ -7,17 +7,27 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import CliError, emit_json, err_console, progress_bar, run_guarded, settings_for
-from ghtrader.market.sessions import VARIETIES
+from ghtrader.cli.common import (
+    CliError,
+    check_variety,
+    emit_json,
+    err_console,
+    progress_bar,
+    run_guarded,
+    settings_for,
+    writer_locks,
+)
 
 VarOpt = Annotated[str, typer.Option(help="variety: cu | au | ag")]
 DataDirOpt = Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")]
+LockTimeoutOpt = Annotated[
+    float | None, typer.Option(help="give up after this many seconds waiting for another writer")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")]
 
 
 def _check_var(var: str) -> None:
-    if var not in VARIETIES:
-        raise CliError(f"--var must be one of {', '.join(VARIETIES)}, got {var!r}")
+    check_variety(var)
 
 
 def main_schedule(
@@ -97,7 +107,12 @@ def _tqsdk_schedule(settings, lake, var, cal, book, rule, start, end):  # noqa: 
     return persist_schedule(lake, var, sched, source=str(sched.attrs.get("source", "tqsdk")), meta=meta)
 
 
-def main_l5(var: VarOpt = "cu", data_dir: DataDirOpt = None, json_out: JsonOpt = False) -> None:
+def main_l5(
+    var: VarOpt = "cu",
+    data_dir: DataDirOpt = None,
+    lock_timeout: LockTimeoutOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
     """Materialize the continuous KQ.m@SHFE.<var> L5 series from the stored schedule."""
 
     def body() -> None:
@@ -109,7 +124,7 @@ def main_l5(var: VarOpt = "cu", data_dir: DataDirOpt = None, json_out: JsonOpt =
         settings = settings_for(data_dir)
         lake = ParquetLake(settings.lake_dir)
         n = len(load_schedule(lake, var))
-        with progress_bar(f"main_l5 {var}", n, enabled=not json_out) as advance:
+        with writer_locks(lock_timeout), progress_bar(f"main_l5 {var}", n, enabled=not json_out) as advance:
             summary = build_main_l5(lake, var, progress=lambda d: advance(str(d)))
         if json_out:
             emit_json(summary)

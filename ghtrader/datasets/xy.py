@@ -12,7 +12,6 @@ n-th. Nothing is shuffled: rows stay in (day, tick) order so splits by time rema
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ghtrader.schema import to_pandas
-from ghtrader.store.manifest import MANIFEST_NAME
+from ghtrader.store.partition import read_partition as _read_partition
 
 FEATURE_PREFIX = "f_"
 META = ("trading_day", "segment_id", "datetime_ns")
@@ -52,15 +50,7 @@ def partition_dir(lake_root: Path, dataset: str, symbol: str, day: dt.date) -> P
 
 def read_partition(pdir: Path, columns: Sequence[str] | None = None) -> pa.Table | None:
     """Read the files listed in ``pdir/_manifest.json`` (``None`` when the partition is not committed)."""
-    try:
-        manifest = json.loads((pdir / MANIFEST_NAME).read_bytes())
-    except FileNotFoundError:
-        return None
-    cols = list(columns) if columns is not None else None
-    tables = [pq.read_table(pdir / f["name"], columns=cols, partitioning=None) for f in manifest["files"]]
-    if not tables:
-        return None
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    return _read_partition(pdir, list(columns) if columns is not None else None)
 
 
 def _with_occurrence(df: pd.DataFrame) -> pd.DataFrame:

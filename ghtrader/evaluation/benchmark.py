@@ -98,9 +98,10 @@ def _setup(
     days: Iterable[dt.date] | None,
     signal: SignalConfig,
     backtest_config: Any,
+    feature_set: str | None = None,
 ) -> _Session:
     lake = ParquetLake(lake_root)
-    data = load_eval_data(lake_root, symbol, horizon=config.horizon, days=days)
+    data = load_eval_data(lake_root, symbol, horizon=config.horizon, days=days, feature_set=feature_set)
     splits = make_splits(data.xy.days, config)
     rows, _ = holdout_layout(data, splits)
     k = config.oracle_k if config.oracle_k is not None else float(data.provenance["labels"]["config"]["k"])
@@ -187,10 +188,14 @@ def train(
     days: Iterable[dt.date] | None = None,
     signal: SignalConfig = SignalConfig(),
     backtest_config: Any = None,
+    feature_set: str | None = None,
 ) -> TrainResult:
-    """Walk-forward evaluate and backtest ``model``, fit it on all days, and write its run directory."""
+    """Walk-forward evaluate and backtest ``model``, fit it on all days, and write its run directory.
+
+    ``feature_set`` (``core`` | ``full``; None = every factor the lake holds) is recorded in the artifact.
+    """
     make_model(model, params)  # unknown names / params fail before any data is read
-    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config)
+    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config, feature_set)
     created = {"command": "train", "model": model, "symbol": symbol}
     ev, run_dir, bt, decision = _run_model(
         ses,
@@ -227,6 +232,7 @@ def benchmark(
     signal: SignalConfig = SignalConfig(),
     backtest_config: Any = None,
     progress: Progress | None = None,
+    feature_set: str | None = None,
 ) -> BenchmarkResult:
     """Evaluate ``models`` on the same splits, backtest them, and write the comparison report."""
     from ghtrader.reports.html import write_report
@@ -236,7 +242,7 @@ def benchmark(
     for name in models:
         make_model(name, params.get(name))  # unknown names / params fail before any data is read
     say("loading data")
-    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config)
+    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config, feature_set)
     data, splits, baselines = ses.data, ses.splits, ses.baselines
     evals: dict[str, ModelEval] = {}
     run_dirs: dict[str, Path] = {}
@@ -300,8 +306,24 @@ def benchmark(
         },
     )
     say("report")
-    write_report(report_dir / "report.html", metrics, table, {n: r.equity for n, r in backtests.items()})
+    write_report(
+        report_dir / "report.html",
+        metrics,
+        table,
+        {n: r.equity for n, r in backtests.items()},
+        links=factor_report_links(runs_dir, symbol, report_dir),
+    )
     return BenchmarkResult(eval_id, report_dir, table, run_dirs, bt_metrics)
+
+
+def factor_report_links(runs_dir: Path, symbol: str, report_dir: Path) -> dict[str, str]:
+    """Link to the symbol's newest ``ghtrader factors report`` (relative to ``report_dir``), if any."""
+    import os
+
+    from ghtrader.reports.factors import latest_report
+
+    found = latest_report(runs_dir, symbol)
+    return {"Factor analysis report": os.path.relpath(found, report_dir)} if found else {}
 
 
 def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:

@@ -72,11 +72,40 @@ def available_days(lake_root: Path, symbol: str) -> list[dt.date]:
     ]
 
 
-def data_provenance(lake_root: Path, symbol: str, days: Iterable[dt.date], horizon: int) -> dict[str, Any]:
+def feature_selection(lake_root: Path, symbol: str, feature_set: str | None) -> dict[str, Any]:
+    """The feature set a model uses: ``{"name", "hash", "config", "columns"}``.
+
+    ``feature_set=None`` takes every factor the lake holds (its build config; ``name`` is None for an
+    ad-hoc config). A named set must be covered by the lake's columns: ``core`` can be read from a
+    ``full`` lake (core factors are computed by the same kernel either way), not the other way round.
+    """
+    from ghtrader.features.registry import FeatureConfig, feature_columns
+    from ghtrader.features.sets import feature_set as named_set
+    from ghtrader.features.sets import set_name_of
+
+    frec = _build_record(lake_root, "features", symbol)
+    built = FeatureConfig.from_dict(frec["config"])
+    config = built if feature_set is None else named_set(feature_set)
+    columns = feature_columns(config)
+    held = {c["name"] for c in frec["columns"]}
+    lacking = [c for c in columns if c not in held]
+    if lacking:
+        raise ValueError(
+            f"{symbol}: the feature lake was built with set {set_name_of(built) or built.hash} and lacks "
+            f"{len(lacking)} factor(s) of set {feature_set!r} (e.g. {lacking[0]}); "
+            f"rebuild with `ghtrader build --features {feature_set} --overwrite`"
+        )
+    return {"name": set_name_of(config), "hash": config.hash, "config": config.to_dict(), "columns": columns}
+
+
+def data_provenance(
+    lake_root: Path, symbol: str, days: Iterable[dt.date], horizon: int, feature_set: str | None = None
+) -> dict[str, Any]:
     """Hashes of everything an evaluation reads (see the module docstring)."""
     days = sorted(set(days))
     frec = _build_record(lake_root, "features", symbol)
     lrec = _build_record(lake_root, "labels", symbol)
+    sel = feature_selection(lake_root, symbol, feature_set)
     prov: dict[str, Any] = {
         "symbol": symbol,
         "horizon": horizon,
@@ -84,6 +113,8 @@ def data_provenance(lake_root: Path, symbol: str, days: Iterable[dt.date], horiz
         "features": {
             "config_hash": frec.get("config_hash"),
             "schema_hash": frec.get("schema_hash"),
+            "set": sel["name"],
+            "set_hash": sel["hash"],
             "manifests": {d.isoformat(): _manifest_sha(lake_root, "features", symbol, d) for d in days},
         },
         "labels": {
@@ -99,11 +130,21 @@ def data_provenance(lake_root: Path, symbol: str, days: Iterable[dt.date], horiz
 
 
 def load_eval_data(
-    lake_root: Path, symbol: str, *, horizon: int, days: Iterable[dt.date] | None = None
+    lake_root: Path,
+    symbol: str,
+    *,
+    horizon: int,
+    days: Iterable[dt.date] | None = None,
+    feature_set: str | None = None,
 ) -> EvalData:
-    """Load every row (labelled or not) of ``days`` (default: all days with features and labels)."""
+    """Load every row (labelled or not) of ``days`` (default: all days with features and labels).
+
+    ``feature_set`` (``core`` | ``full``) selects that set's columns; None = every factor the lake holds.
+    """
     chosen = sorted(set(days)) if days is not None else available_days(lake_root, symbol)
     if not chosen:
         raise ValueError(f"{symbol}: no days with both features and labels under {lake_root}")
-    xy = load_xy(lake_root, symbol, chosen, horizon=horizon, drop_unlabeled=False)
-    return EvalData(symbol, horizon, xy, data_provenance(lake_root, symbol, chosen, horizon), Path(lake_root))
+    prov = data_provenance(lake_root, symbol, chosen, horizon, feature_set)
+    columns = feature_selection(lake_root, symbol, feature_set)["columns"] if feature_set else None
+    xy = load_xy(lake_root, symbol, chosen, horizon=horizon, drop_unlabeled=False, feature_columns=columns)
+    return EvalData(symbol, horizon, xy, prov, Path(lake_root))

@@ -110,6 +110,11 @@ def write_model_run(
         "symbol": data.symbol,
         "horizon": data.horizon,
         "feature_names": list(data.xy.feature_names),
+        "feature_set": {
+            "name": data.provenance["features"].get("set"),
+            "hash": data.provenance["features"].get("set_hash"),
+            "lake_config_hash": data.provenance["features"].get("config_hash"),
+        },
         "config": config.to_dict(),
         **settings,
         "code_commit": code_commit(),

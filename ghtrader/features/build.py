@@ -2,7 +2,7 @@
 
 Layout under ``lake.root`` (= ``data_dir/"lake_v2"``)::
 
-    features/symbol=SYM/date=YYYY-MM-DD/{part-<hash16>.parquet, .sha256, _manifest.json}
+    features/symbol=SYM/date=YYYY-MM-DD/{part-<hash16>.parquet, _manifest.json}
     features/symbol=SYM/_state/date=YYYY-MM-DD.npz   engine state at the end of that day
     features/symbol=SYM/_build.json                  config, feature schema, per-day lineage
 
@@ -26,21 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FACTOR_VERSION, FeatureConfig, factor_specs, feature_columns
 from ghtrader.market.contracts import ContractBook
 from ghtrader.schema import schema_hash, to_pandas
-from ghtrader.store.files import (
-    DEFAULT_OPTIONS,
-    atomic_write,
-    encode_parquet,
-    sha256_hex,
-    write_with_checksum,
-)
+from ghtrader.store.files import atomic_write, sha256_hex
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import FileEntry, Manifest, encode_json, read_manifest, write_manifest
+from ghtrader.store.lock import default_command, partition_lock
+from ghtrader.store.manifest import encode_json, read_manifest
+from ghtrader.store.partition import commit_partition, read_partition
 
 DATASET = "features"
 SOURCE = "main_l5"
@@ -101,13 +96,7 @@ def read_features(
     lake: ParquetLake, symbol: str, day: dt.date, columns: list[str] | None = None
 ) -> pa.Table | None:
     """One built day of features (only the files its manifest lists), or None."""
-    pdir = partition_dir(lake, symbol, day)
-    m = read_manifest(pdir)
-    if m is None:
-        return None
-    return pa.concat_tables(
-        [pq.read_table(pdir / f.name, columns=columns, partitioning=None) for f in m.files]
-    )
+    return read_partition(partition_dir(lake, symbol, day), columns)
 
 
 def load_state(lake: ParquetLake, symbol: str, day: dt.date, config: FeatureConfig) -> FactorState:
@@ -140,7 +129,7 @@ def _is_current(lake: ParquetLake, symbol: str, rec: dict[str, Any] | None, line
     return m is not None and m.sha256 == rec["sha256"] and state_path(lake, symbol, day).is_file()
 
 
-def _per_row_spec(df: pd.DataFrame, book: ContractBook) -> tuple[np.ndarray, np.ndarray]:
+def per_row_spec(df: pd.DataFrame, book: ContractBook) -> tuple[np.ndarray, np.ndarray]:
     """price_tick and volume_multiple of each row's underlying contract."""
     col = "underlying_contract" if "underlying_contract" in df.columns else "symbol"
     codes, uniques = pd.factorize(df[col].to_numpy())
@@ -157,25 +146,9 @@ def _feature_table(src: pa.Table, values: np.ndarray, config: FeatureConfig) -> 
     return pa.Table.from_arrays([*keys, *cols], schema=schema)
 
 
-def _commit(pdir: Path, symbol: str, day: dt.date, table: pa.Table, durable: bool) -> str:
-    """Write a deterministic features partition (file, checksum, manifest); return its sha256."""
-    data = encode_parquet(table, DEFAULT_OPTIONS)
-    digest = sha256_hex(data)
-    old = read_manifest(pdir)
-    name = f"part-{digest[:16]}.parquet"
-    if old is not None and old.sha256 == digest and (pdir / name).is_file():
-        return digest
-    pdir.mkdir(parents=True, exist_ok=True)
-    write_with_checksum(pdir / name, data, digest, durable=durable)
-    ts = table.column("datetime_ns").to_numpy()
-    lo, hi = (int(ts.min()), int(ts.max())) if len(ts) else (None, None)
-    entry = FileEntry(name, table.num_rows, digest, data.size)
-    manifest = Manifest(DATASET, symbol, day, schema_hash(table.schema), table.num_rows, (entry,), lo, hi)
-    write_manifest(pdir, manifest, durable=durable)
-    for p in pdir.iterdir():
-        if p.is_file() and p.name.startswith("part-") and not p.name.startswith(name):
-            p.unlink(missing_ok=True)
-    return digest
+def _commit(pdir: Path, table: pa.Table, durable: bool) -> str:
+    """Commit a deterministic features partition (shared lake commit path); return its sha256."""
+    return commit_partition(pdir, table, dataset=DATASET, durable=durable).manifest.sha256
 
 
 def build_day(
@@ -189,7 +162,7 @@ def build_day(
     """Features of one main_l5 day continuing ``state`` (mutated and returned); pure apart from reading."""
     src = lake.read_day(SOURCE, symbol, day)
     df = to_pandas(src)
-    price_tick, mult = _per_row_spec(df, book)
+    price_tick, mult = per_row_spec(df, book)
     values = compute_matrix(*tick_inputs(df, price_tick, mult), config, state)
     return _feature_table(src, values, config), state
 
@@ -210,6 +183,20 @@ def build_features(
     different from the recorded one raises ``ValueError`` unless ``overwrite`` (rebuild everything).
     """
     config = config or FeatureConfig()
+    sdir = symbol_dir(lake, symbol)
+    with partition_lock(sdir.parent, symbol, command=default_command()):
+        return _build_locked(lake, symbol, book, config, days, overwrite, progress)
+
+
+def _build_locked(
+    lake: ParquetLake,
+    symbol: str,
+    book: ContractBook,
+    config: FeatureConfig,
+    days: Iterable[dt.date] | None,
+    overwrite: bool,
+    progress: Progress | None,
+) -> BuildSummary:
     sdir = symbol_dir(lake, symbol)
     record = load_record(lake, symbol)
     if record is not None and record["config_hash"] != config.hash and not overwrite:
@@ -250,7 +237,7 @@ def build_features(
                 else _verified_state(lake, symbol, prev, prev_out, config)
             )
         table, state = build_day(lake, symbol, day, config, book, state)
-        digest = _commit(partition_dir(lake, symbol, day), symbol, day, table, lake.durable)
+        digest = _commit(partition_dir(lake, symbol, day), table, lake.durable)
         blob = state.to_bytes()
         spath = state_path(lake, symbol, day)
         spath.parent.mkdir(parents=True, exist_ok=True)

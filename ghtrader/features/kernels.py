@@ -23,7 +23,11 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from ghtrader.features import kernels_ext as X
+from ghtrader.features.jitcache import drop_stale_cache
+
+drop_stale_cache()  # before any cached kernel loads (see ``jitcache``)
+
+from ghtrader.features import kernels_ext as X  # noqa: E402
 
 # ---- input row layout (see ``inputs``) -------------------------------------------------------------
 from ghtrader.features.inputs import AMT, AP, AV, BP, BV, LAST, NX, OI, PT, VM, VOL  # noqa: E402,F401
@@ -280,10 +284,10 @@ def step(
 ) -> None:
     """Consume one tick through the core block and (when configured) the extended block."""
     nf, ni, n_out, _, _, _ = sizes(p)
-    core_step(x, ts, day, seg, p, sf[:nf], si[:ni], out[:n_out])
+    core_step(x, ts, day, seg, p, sf[:nf], si[:ni], out)
     off = ext_offset(p)
     if p[off] != 0:
-        X.xstep(x, ts, day, seg, p, off, sf[nf:], si[ni:], out[n_out:])
+        X.xstep(x, ts, day, seg, p, off, sf[nf:], si[ni:], out, n_out)
 
 
 @njit(cache=True)
@@ -297,9 +301,22 @@ def run(
     si: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """Batch: ``step`` over every row in order (state continues from ``sf``/``si``)."""
+    """Batch: ``step`` over every row in order (state continues from ``sf``/``si``).
+
+    Same calls as ``step`` with the state views made once for the whole batch.
+    """
+    nf, ni, n_out, _, _, _ = sizes(p)
+    off = ext_offset(p)
+    sfc, sic, sfx, six = sf[:nf], si[:ni], sf[nf:], si[ni:]
+    if p[off] == 0:
+        for i in range(xs.shape[0]):
+            core_step(xs[i], ts[i], day[i], seg[i], p, sfc, sic, out[i])
+        return
+    v = X.xviews(p, off, sfx, six)
     for i in range(xs.shape[0]):
-        step(xs[i], ts[i], day[i], seg[i], p, sf, si, out[i])
+        row = out[i]
+        core_step(xs[i], ts[i], day[i], seg[i], p, sfc, sic, row)
+        X.xstep_v(xs[i], ts[i], day[i], seg[i], p, off, sfx, six, row, n_out, v)
 
 
 @njit(cache=True)

@@ -122,14 +122,14 @@ def _slope(x: np.ndarray, price: int, vol: int, mid: float, pt: float, bid: bool
 
 @njit(cache=True)
 def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, xi: np.ndarray,
-             first: bool, out: np.ndarray, q: np.ndarray, dqb: np.ndarray, dqa: np.ndarray) -> None:  # fmt: skip
+             first: bool, out: np.ndarray, ob: int, q: np.ndarray, dqb: np.ndarray, dqa: np.ndarray) -> None:  # fmt: skip
     """Per-tick outputs 0..62 and this tick's ring series ``q`` (NaN entries stored as 0)."""
     nan = np.nan
     pt = x[PT]
     b1 = x[BP]
     a1 = x[AP]
     for k in range(4):  # spreads at levels 2-5
-        out[k] = (x[AP + 1 + k] - x[BP + 1 + k]) / pt
+        out[ob + k] = (x[AP + 1 + k] - x[BP + 1 + k]) / pt
     m = 4
     for lv in (2, 3, 5):  # depth-weighted micro-prices
         num = 0.0
@@ -137,7 +137,7 @@ def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, x
         for i in range(lv):
             num += x[AP + i] * x[BV + i] + x[BP + i] * x[AV + i]
             den += x[BV + i] + x[AV + i]
-        out[m] = (num / den - mid) / pt if den > 0.0 else nan
+        out[ob + m] = (num / den - mid) / pt if den > 0.0 else nan
         m += 1
     sb = 0.0
     sa = 0.0
@@ -148,16 +148,18 @@ def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, x
         sa += x[AV + i]
         pb += x[BP + i] * x[BV + i]
         pa += x[AP + i] * x[AV + i]
-    out[7] = (mid - pb / sb) / pt if sb > 0.0 else nan
-    out[8] = (pa / sa - mid) / pt if sa > 0.0 else nan
+    out[ob + 7] = (mid - pb / sb) / pt if sb > 0.0 else nan
+    out[ob + 8] = (pa / sa - mid) / pt if sa > 0.0 else nan
     spread = (a1 - b1) / pt
-    out[9] = 1.0 if spread > 1.0 else 0.0
+    out[ob + 9] = 1.0 if spread > 1.0 else 0.0
     # imbalance per level and cumulative
     for i in range(4):
-        out[10 + i] = _lvl_imb(x[BV + 1 + i], x[AV + 1 + i])
-    out[14] = _lvl_imb(x[BV] + x[BV + 1], x[AV] + x[AV + 1])
-    out[15] = _lvl_imb(x[BV] + x[BV + 1] + x[BV + 2] + x[BV + 3], x[AV] + x[AV + 1] + x[AV + 2] + x[AV + 3])
-    out[16] = _lvl_imb(sb - x[BV], sa - x[AV])
+        out[ob + 10 + i] = _lvl_imb(x[BV + 1 + i], x[AV + 1 + i])
+    out[ob + 14] = _lvl_imb(x[BV] + x[BV + 1], x[AV] + x[AV + 1])
+    out[ob + 15] = _lvl_imb(
+        x[BV] + x[BV + 1] + x[BV + 2] + x[BV + 3], x[AV] + x[AV + 1] + x[AV + 2] + x[AV + 3]
+    )
+    out[ob + 16] = _lvl_imb(sb - x[BV], sa - x[AV])
     eb = 0.0
     ea = 0.0
     wt = 1.0
@@ -165,7 +167,7 @@ def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, x
         eb += x[BV + i] * wt
         ea += x[AV + i] * wt
         wt *= 0.5
-    out[17] = _lvl_imb(eb, ea)
+    out[ob + 17] = _lvl_imb(eb, ea)
     # multi-level OFI and queue changes (levels 2-5 here; L1 is the core's ofi / dq_*)
     ofi1 = nan
     ml3 = nan
@@ -182,71 +184,71 @@ def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, x
         for i in range(5):
             e = dqb[i] - dqa[i]
             if i >= 1:
-                out[17 + i] = e
-                out[25 + i] = dqb[i]
-                out[29 + i] = dqa[i]
+                out[ob + 17 + i] = e
+                out[ob + 25 + i] = dqb[i]
+                out[ob + 29 + i] = dqa[i]
             if i < 3:
                 ml3 += e
             ml5 += e
             mlw += e / (i + 1)
         den1 = 0.5 * (pf[XP_BOOK + 10] + pf[XP_BOOK + 15])
-        out[25] = ofi1 / den1 if den1 > 0.0 else nan
+        out[ob + 25] = ofi1 / den1 if den1 > 0.0 else nan
     else:
         for i in range(1, 5):
-            out[17 + i] = nan
-            out[25 + i] = nan
-            out[29 + i] = nan
-        out[25] = nan
-    out[22] = ml3
-    out[23] = ml5
-    out[24] = mlw
+            out[ob + 17 + i] = nan
+            out[ob + 25 + i] = nan
+            out[ob + 29 + i] = nan
+        out[ob + 25] = nan
+    out[ob + 22] = ml3
+    out[ob + 23] = ml5
+    out[ob + 24] = mlw
     # book shape
     for i in range(3):
-        out[34 + i] = x[BV + i] / sb if sb > 0.0 else nan
-        out[37 + i] = x[AV + i] / sa if sa > 0.0 else nan
-    out[40] = (mid - x[BP + 4]) / pt
-    out[41] = (x[AP + 4] - mid) / pt
-    out[42] = _slope(x, BP, BV, mid, pt, True)
-    out[43] = _slope(x, AP, AV, mid, pt, False)
-    out[44] = np.log(out[42] / out[43]) if out[42] > 0.0 and out[43] > 0.0 else nan
+        out[ob + 34 + i] = x[BV + i] / sb if sb > 0.0 else nan
+        out[ob + 37 + i] = x[AV + i] / sa if sa > 0.0 else nan
+    out[ob + 40] = (mid - x[BP + 4]) / pt
+    out[ob + 41] = (x[AP + 4] - mid) / pt
+    out[ob + 42] = _slope(x, BP, BV, mid, pt, True)
+    out[ob + 43] = _slope(x, AP, AV, mid, pt, False)
+    out[ob + 44] = np.log(out[ob + 42] / out[ob + 43]) if out[ob + 42] > 0.0 and out[ob + 43] > 0.0 else nan
     hb = 0.0
     ha = 0.0
     for i in range(5):
         hb += x[BV + i] * x[BV + i]
         ha += x[AV + i] * x[AV + i]
-    out[45] = hb / (sb * sb) if sb > 0.0 else nan
-    out[46] = ha / (sa * sa) if sa > 0.0 else nan
-    out[47] = np.log1p(x[BV + 1])
-    out[48] = np.log1p(x[AV + 1])
+    out[ob + 45] = hb / (sb * sb) if sb > 0.0 else nan
+    out[ob + 46] = ha / (sa * sa) if sa > 0.0 else nan
+    out[ob + 47] = np.log1p(x[BV + 1])
+    out[ob + 48] = np.log1p(x[AV + 1])
     # trades from cumulative volume / amount deltas (restart each trading day)
     dvol = x[VOL] - pf[XP_VOL] if cum_ok else nan
     damt = x[AMT] - pf[XP_AMT] if cum_ok else nan
     doi = x[OI] - pf[XP_OI] if cum_ok else nan
     vwap = damt / (dvol * x[VM]) if dvol > 0.0 else nan
-    out[49] = (vwap - x[LAST]) / pt
+    out[ob + 49] = (vwap - x[LAST]) / pt
     qs = pf[XP_BOOK + 5] - pf[XP_BOOK]
-    out[50] = (vwap - pf[XP_BOOK]) / qs if qs > 0.0 else nan
-    out[51] = np.log1p(dvol)
+    out[ob + 50] = (vwap - pf[XP_BOOK]) / qs if qs > 0.0 else nan
+    out[ob + 51] = np.log1p(dvol)
     d1 = pf[XP_BOOK + 10] + pf[XP_BOOK + 15]
-    out[52] = dvol / d1 if d1 > 0.0 else nan
-    out[53] = 1.0 if dvol > 0.0 else (0.0 if dvol == 0.0 else nan)
-    out[54] = (x[LAST] - pf[XP_LAST]) / pt
-    out[55] = (dvol + doi) / (2.0 * dvol) if dvol > 0.0 else nan
+    out[ob + 52] = dvol / d1 if d1 > 0.0 else nan
+    out[ob + 53] = 1.0 if dvol > 0.0 else (0.0 if dvol == 0.0 else nan)
+    out[ob + 54] = (x[LAST] - pf[XP_LAST]) / pt
+    out[ob + 55] = (dvol + doi) / (2.0 * dvol) if dvol > 0.0 else nan
     dmid = (mid - pf[XP_MID]) / pt
-    out[56] = doi * np.sign(dmid)
-    out[57] = doi / pf[XP_OI] * 1e4 if pf[XP_OI] > 0.0 else nan
+    out[ob + 56] = doi * np.sign(dmid)
+    out[ob + 57] = doi / pf[XP_OI] * 1e4 if pf[XP_OI] > 0.0 else nan
     # time of session (CST)
     sod = ((ts + CST_NS) // 1_000_000_000) % 86400
     ang = 2.0 * np.pi * sod / 86400.0
-    out[58] = np.sin(ang)
-    out[59] = np.cos(ang)
+    out[ob + 58] = np.sin(ang)
+    out[ob + 59] = np.cos(ang)
     since = -1
     for o in OPENS:
         if sod >= o:
             since = sod - o
-    out[60] = float(since if since >= 0 else sod + 3 * 3600)  # after midnight: since 21:00
-    out[61] = 1.0 if sod >= 21 * 3600 or sod < 3 * 3600 else 0.0
-    out[62] = (ts - xi[X_BRK]) / 1e9
+    out[ob + 60] = float(since if since >= 0 else sod + 3 * 3600)  # after midnight: since 21:00
+    out[ob + 61] = 1.0 if sod >= 21 * 3600 or sod < 3 * 3600 else 0.0
+    out[ob + 62] = (ts - xi[X_BRK]) / 1e9
     # ---- ring series
     r = np.log(mid / pf[XP_MID])
     rok = not np.isnan(r)
@@ -284,7 +286,7 @@ def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, x
     q[Q_UP] = 1.0 if dmid > 0.0 else 0.0
     q[Q_DN] = 1.0 if dmid < 0.0 else 0.0
     q[Q_TRD] = 1.0 if dvol > 0.0 else 0.0
-    q[Q_DOIS] = out[56] if not np.isnan(out[56]) else 0.0
+    q[Q_DOIS] = out[ob + 56] if not np.isnan(out[ob + 56]) else 0.0
 
 
 @njit(cache=True)
@@ -363,10 +365,40 @@ def _recompute(R: np.ndarray, S: np.ndarray, si: np.ndarray, p: np.ndarray, off:
                 S[k, j] += R[row, j]
 
 
+@njit(cache=True)
+def xviews(p: np.ndarray, off: int, sf: np.ndarray, si: np.ndarray):  # noqa: ANN201 - a tuple of views
+    """Views into the block's state (ring, mids, sums, prev, scratch, tails, clock ring): made once per
+    batch call (views cost reference counting, not worth paying per tick)."""
+    _, ring, nt, ns, _, _ = xlayout(p, off)
+    nw = nt + ns
+    a = ring * NSER
+    b = a + ring
+    c = b + nw * NSER
+    d = c + NXPREV
+    return (
+        sf[:a].reshape((ring, NSER)),
+        sf[a:b],
+        sf[b:c].reshape((nw, NSER)),
+        sf[c:d],
+        sf[d : d + NSER],
+        sf[d + NSER : d + NSER + 5],
+        sf[d + NSER + 5 : d + NSER + 10],
+        si[NXHEAD : NXHEAD + ns],
+        si[NXHEAD + ns : NXHEAD + ns + ring],
+    )
+
+
 @njit(cache=True, error_model="numpy")
 def xstep(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, sf: np.ndarray,
-          si: np.ndarray, out: np.ndarray) -> None:  # fmt: skip
-    """Consume one tick into the extended block's state and write its outputs."""
+          si: np.ndarray, out: np.ndarray, ob: int) -> None:  # fmt: skip
+    """Consume one tick into the extended block's state and write its outputs from ``out[ob]`` on."""
+    xstep_v(x, ts, day, seg, p, off, sf, si, out, ob, xviews(p, off, sf, si))
+
+
+@njit(cache=True, error_model="numpy")
+def xstep_v(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, sf: np.ndarray,
+            si: np.ndarray, out: np.ndarray, ob: int, v: tuple) -> None:  # fmt: skip
+    """``xstep`` with the state views ``v`` (from ``xviews``) already made."""
     _, ring, nt, ns, _, _ = xlayout(p, off)
     nw = nt + ns
     if si[X_INIT] == 0 or si[X_SEG] != seg:
@@ -376,14 +408,7 @@ def xstep(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, s
         si[X_DAY] = day
     cum_ok = si[X_CUM] == 1 and si[X_DAY] == day
     si[X_DAY] = day
-    R = sf[: ring * NSER].reshape((ring, NSER))
-    mids = sf[ring * NSER : ring * NSER + ring]
-    S = sf[ring * NSER + ring : ring * NSER + ring + nw * NSER].reshape((nw, NSER))
-    pf = sf[ring * NSER + ring + nw * NSER : ring * NSER + ring + nw * NSER + NXPREV]
-    scratch = sf[ring * NSER + ring + nw * NSER + NXPREV :]
-    q = scratch[:NSER]
-    tails = si[NXHEAD : NXHEAD + ns]
-    clk_ring = si[NXHEAD + ns : NXHEAD + ns + ring]
+    R, mids, S, pf, q, dqb, dqa, tails, clk_ring = v
     dq0 = NXHEAD + ns + ring
     first = si[X_N] == 0
     if first:
@@ -396,7 +421,7 @@ def xstep(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, s
             si[X_BRK] = ts
     mid = 0.5 * (x[AP] + x[BP])
     pt = x[PT]
-    _instant(x, ts, mid, cum_ok, pf, si, first, out, q, scratch[NSER : NSER + 5], scratch[NSER + 5 :])
+    _instant(x, ts, mid, cum_ok, pf, si, first, out, ob, q, dqb, dqa)
     # ---- push
     n = si[X_N] + 1
     si[X_N] = n
@@ -434,7 +459,7 @@ def xstep(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, s
     if row == 0:
         _recompute(R, S, si, p, off, n)
     # ---- outputs
-    o = N_INSTANT
+    o = ob + N_INSTANT
     for k in range(nw):
         bmax = dq0 + 2 * k * (2 + ring)
         bmin = bmax + 2 + ring

@@ -140,7 +140,7 @@ class FeatureConfig:
 
     @property
     def ext_ring_length(self) -> int:
-        """Rows of the extended ring: the longest tick window + 1 and ``MAX_RATE`` ticks/s of time window + 2."""
+        """Rows of the extended ring: >= the longest tick window + 1 and 4 ticks/s of time window + 2."""
         t = max(self.x_tick_windows, default=0) + 1
         s = 4 * max(self.time_windows_s, default=0) + 2
         return max(t, s, 2)

@@ -65,3 +65,20 @@ def describe_set(name: str) -> dict[str, Any]:
             for s in specs
         ],
     }
+
+
+def artifact_feature_config(meta: dict[str, Any]) -> FeatureConfig:
+    """The ``FeatureConfig`` a model artifact was trained on (from ``meta["feature_set"]``), hash-checked.
+
+    The online engine must compute exactly these factors; an artifact of an ad-hoc config (no set name)
+    or whose set definition changed since training is refused.
+    """
+    fs = meta.get("feature_set") or {}
+    if not fs.get("name"):
+        raise ValueError("model artifact records no named feature set (trained on an ad-hoc feature config)")
+    config = feature_set(fs["name"])
+    if config.hash != fs.get("hash"):
+        raise ValueError(
+            f"feature set {fs['name']!r} changed since training (hash {fs.get('hash')} -> {config.hash})"
+        )
+    return config

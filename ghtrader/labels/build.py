@@ -3,8 +3,8 @@
 Resumability is trivial: labels never look past the end of a trading day, so each day is computed from
 that day's ticks alone and days can be built in any order, skipped, or redone independently.
 
-Layout and commit rules are the lake's (``ghtrader.store``): deterministic ZSTD Parquet, a ``.sha256``
-beside the file, a ``_manifest.json`` written last. A per-symbol ``_build.json`` records the label config
+Layout and commit rules are the lake's (``ghtrader.store.partition``): deterministic ZSTD Parquet
+without the Hive ``symbol`` column, a ``_manifest.json`` (with the sha256) written last. A per-symbol ``_build.json`` records the label config
 and, per day, the source partition's sha256; a day is skipped when it was built with the same config
 from the same source bytes. A changed config is refused unless ``overwrite`` (then every label day of the
 symbol not rebuilt in this run is deleted, so no partition of the old config survives).
@@ -25,17 +25,12 @@ import pyarrow as pa
 
 from ghtrader.labels.core import LabelConfig, compute_labels, labels_to_arrow
 from ghtrader.market.contracts import ContractBook
-from ghtrader.schema import schema_hash, to_pandas
-from ghtrader.store.files import (
-    CHECKSUM_SUFFIX,
-    atomic_write,
-    encode_parquet,
-    is_temp_name,
-    sha256_hex,
-    write_with_checksum,
-)
+from ghtrader.schema import to_pandas
+from ghtrader.store.files import atomic_write
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import FileEntry, Manifest, encode_json, read_manifest, write_manifest
+from ghtrader.store.lock import default_command, partition_lock
+from ghtrader.store.manifest import encode_json, read_manifest
+from ghtrader.store.partition import commit_partition as _commit
 
 LABELS_DIR = "labels"
 BUILD_NAME = "_build.json"
@@ -106,6 +101,20 @@ def build_labels(
 ) -> LabelBuildSummary:
     """Build (or resume) label partitions for ``symbol``'s committed ``dataset`` days (default: all)."""
     sdir = labels_symbol_dir(lake.root, symbol)
+    with partition_lock(sdir.parent, symbol, command=default_command()):
+        return _build_locked(lake, symbol, book, config, days, overwrite, dataset)
+
+
+def _build_locked(
+    lake: ParquetLake,
+    symbol: str,
+    book: ContractBook,
+    config: LabelConfig,
+    days: Iterable[dt.date] | None,
+    overwrite: bool,
+    dataset: str,
+) -> LabelBuildSummary:
+    sdir = labels_symbol_dir(lake.root, symbol)
     record = read_build_record(lake.root, symbol)
     wanted = sorted(set(days) if days is not None else lake.days(dataset, symbol))
     removed: list[dt.date] = []
@@ -158,35 +167,15 @@ def build_labels(
 def commit_partition(
     pdir: Path, symbol: str, day: dt.date, table: pa.Table, *, dataset: str = LABELS_DIR, durable: bool = True
 ) -> str:
-    """Write a derived partition (file, checksum, then manifest; strays removed); return its sha256.
+    """Commit a derived partition through the lake's shared commit path; return its sha256.
 
     Identical committed content is left untouched so a rebuild is byte-for-byte idempotent.
+    ``symbol``/``day`` must match ``pdir`` (kept for callers; the directory is authoritative).
     """
-    data = encode_parquet(table)
-    digest = sha256_hex(data)
-    old = read_manifest(pdir)
-    if old is not None and [f.sha256 for f in old.files] == [digest] and (pdir / old.files[0].name).is_file():
-        return digest
-    name = f"part-{digest[:16]}.parquet"
-    pdir.mkdir(parents=True, exist_ok=True)
-    write_with_checksum(pdir / name, data, digest, durable=durable)
-    ns = table["datetime_ns"].to_numpy()
-    manifest = Manifest(
-        dataset=dataset,
-        symbol=symbol,
-        trading_day=day,
-        schema_hash=schema_hash(table.schema),
-        rows=table.num_rows,
-        files=(FileEntry(name, table.num_rows, digest, data.size),),
-        min_datetime_ns=int(ns.min()) if len(ns) else None,
-        max_datetime_ns=int(ns.max()) if len(ns) else None,
-    )
-    write_manifest(pdir, manifest, durable=durable)
-    keep = {name, name + CHECKSUM_SUFFIX}
-    for p in pdir.iterdir():
-        if p.is_file() and p.name not in keep and (is_temp_name(p.name) or p.name.startswith("part-")):
-            p.unlink(missing_ok=True)
-    return digest
+    res = _commit(pdir, table, dataset=dataset, durable=durable)
+    if (res.manifest.symbol, res.manifest.trading_day) != (symbol, day):
+        raise ValueError(f"{pdir} is not the partition of {symbol} {day}")
+    return res.manifest.sha256
 
 
 def _write_record(sdir: Path, record: dict[str, Any], *, durable: bool) -> None:

@@ -156,6 +156,17 @@ class LgbmModel(SklearnModel):
             warnings.simplefilter("ignore", UserWarning)
             return super().predict_proba(X)
 
+    def predict_proba_one(self, X: np.ndarray) -> np.ndarray:
+        """``predict_proba(X)[0]`` for one row without the scikit-learn wrapper's validation (~2 ms
+        per call): the same booster call and the same normalization, so the numbers are identical."""
+        if self.estimator is None:
+            raise ValueError(f"{self.name}: model is not fitted")
+        raw = self.estimator.booster_.predict(
+            np.asarray(X).reshape(1, -1), num_threads=self.params["num_threads"]
+        )
+        proba = np.asarray(raw, dtype=np.float64)
+        return as_three_columns(proba / proba.sum(axis=1, keepdims=True), self._classes())[0]
+
 
 def balanced_weights(y: np.ndarray) -> np.ndarray:
     """Per-row weights n / (k * count(class)), the sklearn ``class_weight="balanced"`` rule."""

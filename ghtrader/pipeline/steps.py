@@ -138,20 +138,20 @@ def plan_contracts(spec: RunSpec) -> list[str]:
 
 def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
     """Ingest one contract over the range (days it is listed); resumable and idempotent."""
+    from ghtrader.live.backfill import backfill_plan
     from ghtrader.store.ingest import ingest_source_days, plan_symbols
     from ghtrader.store.lake import ParquetLake
 
     cal, book = _market()
     src = _source(spec, cal, book)
     plan = plan_symbols(src, spec.var, trading_days(spec), only=symbol)
-    summary = ingest_source_days(
-        ParquetLake(spec.lake_root),
-        src,
-        plan,
-        calendar=cal,
-        book=book,
-        quarantine_dir=spec.data_dir / "quarantine",
+    lake = ParquetLake(spec.lake_root)
+    quarantine = spec.data_dir / "quarantine"
+    # the live recorder's partial days (open gaps) first: the resumable ingest would skip them
+    filled = backfill_plan(
+        lake, src, plan, data_dir=spec.data_dir, calendar=cal, book=book, quarantine_dir=quarantine
     )
+    summary = filled + ingest_source_days(lake, src, plan, calendar=cal, book=book, quarantine_dir=quarantine)
     return jsonable({"symbol": symbol, **summary.to_dict()})
 
 

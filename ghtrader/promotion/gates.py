@@ -25,6 +25,7 @@ class PromotionGates:
     min_f1_margin: float | None = 0.01
     max_log_loss: float | None = 1.0986
     min_net_pnl: float | None = 0.0
+    min_tier2_net_pnl: float | None = None  # queue/latency-aware net PnL after fees (metrics.backtest_tier2)
     max_drawdown_cny: float | None = None
     max_drawdown_pct: float | None = 0.2
     max_latency_us_per_row: float | None = 1000.0
@@ -102,6 +103,9 @@ def gate_checks(
     if gates.max_log_loss is not None:
         ll = metric(candidate, "metrics", "walk_forward", "log_loss_mean")
         checks.append(_check("log_loss_mean", ll, gates.max_log_loss, "<="))
+    if gates.min_tier2_net_pnl is not None:
+        t2 = metric(candidate, "metrics", "backtest_tier2", "net_pnl")
+        checks.append(_check("backtest_tier2_net_pnl", t2, gates.min_tier2_net_pnl, ">="))
     if gates.min_net_pnl is not None:
         checks.append(
             _check(

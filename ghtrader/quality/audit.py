@@ -157,7 +157,14 @@ def _equivalence(ref: PartitionRef, table: pa.Table, lake_root: Path, lin: _Line
             *out,
             Finding("error", "main_l5", data, "equivalence", f"raw partition {main} {ref.day} missing"),
         ]
-    raw = read_partition(PartitionRef("ticks", main, ref.day, raw_dir, "ticks"), m).select(VALUE_COLUMNS)
+    try:
+        raw = read_partition(PartitionRef("ticks", main, ref.day, raw_dir, "ticks"), m).select(VALUE_COLUMNS)
+    except UNREADABLE as exc:  # the raw side's own entry reports the bad file; say why we cannot compare
+        bad = getattr(exc, "filename", None) or str(raw_dir / m.files[0].name)
+        return [
+            *out,
+            Finding("error", "main_l5", data, "equivalence", f"raw {main} {ref.day} unreadable ({bad})"),
+        ]
     mine = table.select(VALUE_COLUMNS)
     if raw.num_rows != mine.num_rows:
         out.append(
@@ -174,6 +181,49 @@ def _equivalence(ref: PartitionRef, table: pa.Table, lake_root: Path, lin: _Line
         diff = int((~(a.eq(b) | (a.isna() & b.isna()))).any(axis=1).sum())
         out.append(Finding("error", "main_l5", data, "equivalence", f"{diff} rows differ from raw {main}"))
     return out
+
+
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, pa.ArrowException)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"unreadable: {exc.strerror}"
+    return f"unreadable: {' '.join(str(exc).split()) or type(exc).__name__}"
+
+
+def _audit_partition(
+    ref: PartitionRef,
+    lake_root: Path,
+    lin: _Lineage,
+    config: AuditConfig,
+    calendar: TradingCalendar,
+    book: ContractBook,
+    dup_rates: dict[str, float],
+) -> list[Finding]:
+    """Integrity, then (if the bytes are trusted) content, equivalence and lineage of one partition."""
+    dataset = ref.dataset
+    found, m = integrity(ref)
+    if m is None or any(f.severity == "error" for f in found) or dataset.startswith("sidecars/"):
+        return found
+    table = read_partition(ref, m)
+    tick_like = dataset in ("ticks", "main_l5")
+    more, stats = content(
+        ref,
+        m,
+        table,
+        expected_hash=lin.expected_hash(dataset, ref.symbol),
+        calendar=calendar,
+        book=book if tick_like else None,
+        dup_max_rate=config.dup_max_rate,
+    )
+    found += more
+    dup_rates[str(ref.path)] = stats["duplicate_rate"]
+    if dataset == "main_l5":
+        found += _equivalence(ref, table, lake_root, lin)
+    elif dataset in ("features", "labels"):
+        found += _lineage_findings(ref, m.sha256, lin)
+    return found
 
 
 def audit_lake(
@@ -195,27 +245,11 @@ def audit_lake(
                     Finding("warning", dataset, str(ref.path), "uncommitted", "no _manifest.json")
                 )
                 continue
-            found, m = integrity(ref)
-            findings += found
-            if m is None or any(f.severity == "error" for f in found) or dataset.startswith("sidecars/"):
-                continue
-            table = read_partition(ref, m)
-            tick_like = dataset in ("ticks", "main_l5")
-            found, stats = content(
-                ref,
-                m,
-                table,
-                expected_hash=lin.expected_hash(dataset, ref.symbol),
-                calendar=calendar,
-                book=book if tick_like else None,
-                dup_max_rate=config.dup_max_rate,
-            )
-            findings += found
-            dup_rates[str(ref.path)] = stats["duplicate_rate"]
-            if dataset == "main_l5":
-                findings += _equivalence(ref, table, lake_root, lin)
-            elif dataset in ("features", "labels"):
-                findings += _lineage_findings(ref, m.sha256, lin)
+            try:
+                findings += _audit_partition(ref, lake_root, lin, config, calendar, book, dup_rates)
+            except UNREADABLE as exc:  # never crash: name the file and carry on
+                bad = getattr(exc, "filename", None) or str(ref.path)
+                findings.append(Finding("error", dataset, str(bad), "unreadable", _one_line(exc)))
     errors = [f for f in findings if f.severity == "error"]
     return {
         "ok": not errors,

@@ -25,6 +25,7 @@ from ghtrader.quality.rules import safe_trading_day_index, summarize_rejections,
 from ghtrader.schema import schema_hash, to_pandas
 from ghtrader.store.files import CHECKSUM_SUFFIX, checksum_line, is_temp_name, sha256_file
 from ghtrader.store.manifest import MANIFEST_NAME, Manifest, encode_json
+from ghtrader.store.partition import read_files
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class PartitionRef:
 
 
 def integrity(ref: PartitionRef) -> tuple[list[Finding], Manifest | None]:
-    """Manifest canonical and consistent with the directory; every file's size, sha256, companion, rows."""
+    """Manifest canonical and consistent with the directory; every file's size, sha256, rows."""
     out: list[Finding] = []
     mpath = ref.path / MANIFEST_NAME
 
@@ -77,12 +78,23 @@ def integrity(ref: PartitionRef) -> tuple[list[Finding], Manifest | None]:
             err(path, "checksum", "listed in the manifest but missing")
             continue
         companion = path.with_name(path.name + CHECKSUM_SUFFIX)
-        if not companion.is_file() or companion.read_bytes() != checksum_line(f.sha256, f.name):
-            err(companion, "checksum", "missing, or does not hold the manifest's sha256 line")
+        if companion.is_file():  # legacy layout (before ``ghtrader lake migrate``)
+            if companion.read_bytes() != checksum_line(f.sha256, f.name):
+                err(companion, "checksum", "does not hold the manifest's sha256 line")
+            else:
+                out.append(
+                    Finding(
+                        "warning",
+                        ref.dataset,
+                        str(companion),
+                        "legacy_layout",
+                        "checksum companion breaks directory readers; run `ghtrader lake migrate`",
+                    )
+                )
         if path.stat().st_size != f.bytes:
             err(path, "checksum", f"{path.stat().st_size} bytes, manifest says {f.bytes}")
         if sha256_file(path) != f.sha256:
-            err(path, "checksum", "sha256 of the file bytes differs from the manifest and .sha256")
+            err(path, "checksum", "sha256 of the file bytes differs from the manifest")
             continue
         try:
             rows = pq.ParquetFile(path).metadata.num_rows
@@ -106,8 +118,7 @@ def integrity(ref: PartitionRef) -> tuple[list[Finding], Manifest | None]:
 
 
 def read_partition(ref: PartitionRef, m: Manifest) -> pa.Table:
-    tables = [pq.read_table(ref.path / f.name, partitioning=None) for f in m.files]
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    return read_files(ref.path, m)
 
 
 def content(

@@ -1,6 +1,8 @@
 """Readiness gates the DAG calls after ingest, main_l5, features and labels (SPEC §4.6).
 
 Each ``*_ready`` validates the given partitions with the dataset's GX suite plus a coverage suite
+(partitions are read one by one, then stacked into batches: one GX validation per suite for a
+typical range, see ``gx.runner.batched``)
 over the expected trading days, writes GX Data Docs under ``runs_dir/gx/<dataset>/<run_name>/``,
 saves ``summary.json`` beside them, and returns the JSON-able summary; on any failure it raises
 ``DataQualityError`` whose message names each failed expectation, row count and partition.
@@ -21,26 +23,27 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import CONTINUOUS_RE, ContractBook, variety_of
 from ghtrader.quality.gx.datadocs import site_dir
-from ghtrader.quality.gx.frames import coverage_frame, feature_frames, label_frame, tick_frame
+from ghtrader.quality.gx.frames import coverage_frame, feature_frames, label_frames, tick_frame
 from ghtrader.quality.gx.runner import Batch, Problem, raise_on_failure, run_suites
 from ghtrader.quality.gx.suites import (
     QualityParams,
     coverage_suite,
     feature_nan_suite,
     feature_suite,
+    label_share_suite,
     label_suite,
     tick_suite,
 )
 from ghtrader.schema import MAIN_L5_COLUMNS, TICK_COLUMNS
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import read_manifest, verify_partition
+from ghtrader.store.manifest import verify_partition
+from ghtrader.store.partition import read_partition
 
-Frame = Callable[[pa.Table, dt.date], dict[str, pd.DataFrame]]
+Frame = Callable[[pa.Table, dt.date, str], dict[str, pd.DataFrame]]  # (table, day, label) -> suite frames
 
 
 def _market(
@@ -60,10 +63,10 @@ def _run_name(symbols: Sequence[str], days: Sequence[dt.date]) -> str:
 
 
 def _read(pdir: Path) -> pa.Table:
-    m = read_manifest(pdir)
-    assert m is not None
-    tables = [pq.read_table(pdir / f.name, partitioning=None) for f in m.files]
-    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    table = read_partition(pdir)
+    if table is None:
+        raise ValueError(f"{pdir}: not committed")
+    return table
 
 
 def _partitions(
@@ -84,7 +87,7 @@ def _partitions(
         except (OSError, ValueError) as exc:
             yield Problem(label, "unreadable", str(exc))
             continue
-        for suite, df in frame(table, day).items():
+        for suite, df in frame(table, day, label).items():
             yield Batch(label if suite == dataset else f"{label}/{suite}", suite, df)
 
 
@@ -119,7 +122,7 @@ def _expected_contract_days(
 
 
 def _tick_frames(
-    table: pa.Table, day: dt.date, *, symbol: str, cal: TradingCalendar, book: ContractBook
+    table: pa.Table, day: dt.date, _label: str, *, symbol: str, cal: TradingCalendar, book: ContractBook
 ) -> dict[str, pd.DataFrame]:
     return {"ticks": tick_frame(table, symbol, day, cal, book)}
 
@@ -184,7 +187,7 @@ def main_l5_ready(
     days = sorted(set(days))
     schedule = load_schedule(lake, variety_of(symbol))
 
-    def frame(table: pa.Table, day: dt.date) -> dict[str, pd.DataFrame]:
+    def frame(table: pa.Table, day: dt.date, _label: str) -> dict[str, pd.DataFrame]:
         try:
             planned = main_for(schedule, day)
         except ValueError:
@@ -263,10 +266,10 @@ def features_ready(
         days,
         runs_dir,
         {"features": feature_suite(columns, params), "features_nan": feature_nan_suite(columns, params)},
-        lambda t, d: dict(
+        lambda t, d, label: dict(
             zip(
                 ("features", "features_nan"),
-                feature_frames(t, symbol, d, cal, params.warmup_rows),
+                feature_frames(t, symbol, d, cal, params.warmup_rows, label),
                 strict=True,
             )
         ),
@@ -305,8 +308,17 @@ def labels_ready(
         symbol,
         days,
         runs_dir,
-        {"labels": label_suite(columns, config.horizons, params)},
-        lambda t, d: {"labels": label_frame(t, symbol, d, cal, config.horizons)},
+        {
+            "labels": label_suite(columns, config.horizons, params),
+            "labels_shares": label_share_suite(config.horizons, params),
+        },
+        lambda t, d, label: dict(
+            zip(
+                ("labels", "labels_shares"),
+                label_frames(t, symbol, d, cal, config.horizons, label),
+                strict=True,
+            )
+        ),
         lambda d: labels_partition_dir(Path(lake_root), symbol, d),
         run_name,
         run_time,

@@ -4,8 +4,10 @@ Every row gets at most one reason: rules run in a fixed order and the first fail
 Stateless rules (symbol, required values, time range, session, trading day, prices, volumes,
 book, magnitudes, tick grid) are vectorized; the sequential rules (strictly increasing time,
 duplicates, non-decreasing cumulative volume) compare each row with the *last accepted* row of
-its symbol in input order, so a rejected row never poisons the rows after it. Nothing is sorted:
-out-of-order input is reported, not repaired.
+its symbol in input order, so a rejected row never poisons the rows after it. Nothing is sorted
+here: the ingest sorts by (symbol, datetime_ns) first (``ghtrader.store.ingest.sort_for_gate``), so
+what these rules still catch there are genuine duplicates and volume regressions; called on an
+unsorted frame (the audit re-checking a stored partition) out-of-order rows are reported.
 
 Traps: sessions, night suspensions and the delivery-month rule come from the contract spec and
 the calendar (``session_mask``), never from the variety alone; a continuous ``KQ.m@`` series spans

@@ -109,6 +109,21 @@ def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
     return _table(["strategy", *keys], rows)
 
 
+def tiers_table(rows: Sequence[dict[str, Any]]) -> str:
+    """Tier-1 vs tier-2 rows (``ghtrader.backtest.tier2.report.side_by_side``)."""
+    return _table(["metric", "tier 1", "tier 2"], [[r["metric"], r["tier1"], r["tier2"]] for r in rows])
+
+
+def write_tiers_report(path: Path, title: str, rows: Sequence[dict[str, Any]], notes: str) -> Path:
+    """A small standalone HTML page with the tier-1 / tier-2 comparison."""
+    body = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        f"<body><h1>{html.escape(title)}</h1>{tiers_table(rows)}<p>{html.escape(notes)}</p></body></html>"
+    )
+    atomic_write(path, body.encode())
+    return path
+
+
 def provenance_html(metrics: dict[str, Any]) -> str:
     data = metrics["data"]
     splits = [
@@ -142,9 +157,16 @@ def provenance_html(metrics: dict[str, Any]) -> str:
 
 
 def write_report(
-    path: Path, metrics: dict[str, Any], table: Sequence[dict[str, Any]], equity: dict[str, pd.DataFrame]
+    path: Path,
+    metrics: dict[str, Any],
+    table: Sequence[dict[str, Any]],
+    equity: dict[str, pd.DataFrame],
+    links: dict[str, str] | None = None,
 ) -> Path:
-    """Render the report for one evaluation to ``path`` (atomically); return ``path``."""
+    """Render the report for one evaluation to ``path`` (atomically); return ``path``.
+
+    ``links``: related reports (title -> href relative to ``path``), e.g. the symbol's factor report.
+    """
     scores = metrics["scores"]
     base = metrics["baselines"]
     predictors = {
@@ -189,6 +211,13 @@ def write_report(
         _img(per_split_png(per_split), "per-split macro-F1"),
         "<h2>Data provenance</h2>",
         provenance_html(metrics),
+        *(
+            ["<h2>Related reports</h2><ul>"]
+            + [f'<li><a href="{html.escape(h)}">{html.escape(t)}</a></li>' for t, h in links.items()]
+            + ["</ul>"]
+            if links
+            else []
+        ),
         "<h2>Configuration</h2>",
         f"<pre>{html.escape(_json(cfg | {'models': metrics['models']}))}</pre>",
         "</body></html>",

@@ -12,8 +12,10 @@ ordering, sessions and magnitudes; this module only parses.
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -49,11 +51,14 @@ INT64_MAX = str(np.iinfo(np.int64).max)
 NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"
 NANOS_RE = r"^-?\d{1,19}(\.0*)?$"
 
+GZIP_MAGIC = b"\x1f\x8b"
+
 
 def read_tick_csv(
     path: str | Path, *, calendar: TradingCalendar, symbol: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Parse a TqSdk tick CSV: (ticks in tick-schema columns, file order; unparsable rows + reason).
+    """Parse a TqSdk tick CSV, plain or gzip-compressed: (ticks in tick-schema columns, file order;
+    unparsable rows + reason).
 
     Raises a one-line ``ValueError`` for a missing, empty or malformed file, missing columns, no
     data rows, no symbol anywhere, or a ``symbol`` that contradicts the file.
@@ -62,6 +67,11 @@ def read_tick_csv(
     if not path.is_file():
         raise ValueError(f"{path}: no such file")
     data = path.read_bytes()
+    if data[:2] == GZIP_MAGIC:  # .csv.gz (or any gzip) is read transparently
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{path}: malformed gzip (truncated or garbled): {exc}") from None
     if not data.strip():
         raise ValueError(f"{path}: empty file")
     try:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from ghtrader.schema import MAIN_L5_SCHEMA, TICK_SCHEMA
 
 WriteMode = Literal["skip_existing", "replace"]
-WriteStatus = Literal["written", "unchanged", "kept_existing"]
+WriteStatus = Literal["written", "unchanged", "kept_existing", "superseded"]
 WRITE_MODES: tuple[str, ...] = ("skip_existing", "replace")
 
 DATASET_SCHEMAS: dict[str, pa.Schema] = {"ticks": TICK_SCHEMA, "main_l5": MAIN_L5_SCHEMA}
@@ -29,7 +29,8 @@ class PartitionInfo:
     """Outcome of one partition write.
 
     ``status``: ``written`` (new or replaced), ``unchanged`` (identical content already stored, nothing
-    touched), ``kept_existing`` (``skip_existing`` found different content and left it alone).
+    touched), ``kept_existing`` (``skip_existing`` found different content and left it alone),
+    ``superseded`` (replaced a stored partition whose rows it strictly contains; old files archived).
     """
 
     dataset: str

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 TMP_SUFFIX = ".tmp"
-CHECKSUM_SUFFIX = ".sha256"
+CHECKSUM_SUFFIX = ".sha256"  # legacy companions; checksums now live in _manifest.json
 
 
 @dataclass(frozen=True)
@@ -103,13 +103,5 @@ def atomic_write(path: Path, data: bytes | pa.Buffer | memoryview, *, durable: b
 
 
 def checksum_line(digest: str, name: str) -> bytes:
-    """One ``sha256sum``-format line: hex digest, two spaces, file name."""
+    """One ``sha256sum``-format line (the legacy ``.sha256`` companion's content, for migration)."""
     return f"{digest}  {name}\n".encode()
-
-
-def write_with_checksum(path: Path, data: pa.Buffer | bytes, digest: str, *, durable: bool = True) -> None:
-    """Atomically write ``path`` and its ``<name>.sha256`` companion."""
-    atomic_write(path, data, durable=durable)
-    atomic_write(
-        path.with_name(path.name + CHECKSUM_SUFFIX), checksum_line(digest, path.name), durable=durable
-    )

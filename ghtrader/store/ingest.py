@@ -1,6 +1,10 @@
 """Ingest pipeline: source frames -> quality gate -> quarantine + whole-partition lake writes.
 
-Traps: bad rows never reach the lake silently (they go to the quarantine sink with a reason); a
+Traps: input is sorted by (symbol, datetime_ns) before the gate (sources and CSV exports may be in
+any order; the gate's sequential rules would otherwise reject all but one row of a reversed file);
+bad rows never reach the lake silently (they go to the quarantine sink with a reason) and a day
+left with under ``min_kept`` of its rows is reported in ``short_days``; a stored day whose rows a new
+import strictly contains is superseded (old files kept), any other difference is a ``conflict``; a
 partition is written whole or not at all; a requested symbol with zero ticks is marked no-data so the
 day is not refetched forever, but a symbol whose ticks were all rejected is *not* (it had data); with
 ``skip_existing`` a day whose partitions all exist (or are no-data) is skipped without fetching.
@@ -8,13 +12,14 @@ day is not refetched forever, but a symbol whose ticks were all rejected is *not
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,6 +34,7 @@ from ghtrader.quality.rules import validate_ticks
 from ghtrader.schema import TICK_COLUMNS, to_arrow
 from ghtrader.sources.base import DayBatch, DaySource
 from ghtrader.store.base import PartitionInfo, TickStore, WriteMode, check_mode, dataset_schema
+from ghtrader.store.daycheck import DEFAULT_MIN_KEPT, SYMBOL_REASONS, short_days, sort_for_gate
 from ghtrader.store.quarantine import quarantine_rows
 
 ProgressFn = Callable[[dt.date, "IngestSummary"], None]
@@ -48,6 +54,7 @@ class IngestSummary:
     partitions_written: int = 0
     partitions_unchanged: int = 0
     partitions_kept_existing: int = 0
+    partitions_superseded: int = 0
     sidecars_written: int = 0
     days_fetched: int = 0
     days_skipped: int = 0
@@ -55,6 +62,8 @@ class IngestSummary:
     symbols: tuple[str, ...] = ()
     days: tuple[dt.date, ...] = ()
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    short_days: tuple[str, ...] = ()  # "SYM DAY: kept/read rows kept" below the threshold
+    conflicts: tuple[str, ...] = ()  # "SYM DAY": stored with other rows, left alone
 
     def __add__(self, other: IngestSummary) -> IngestSummary:
         counts = {
@@ -68,12 +77,22 @@ class IngestSummary:
             symbols=tuple(sorted(set(self.symbols) | set(other.symbols))),
             days=tuple(sorted(set(self.days) | set(other.days))),
             quarantine_reasons=dict(sorted(reasons.items())),
+            short_days=tuple(sorted({*self.short_days, *other.short_days})),
+            conflicts=tuple(sorted({*self.conflicts, *other.conflicts})),
         )
+
+    @property
+    def stored_nothing(self) -> bool:
+        """No row written, none already present: the import had no effect at all."""
+        present = self.partitions_unchanged + self.partitions_kept_existing + self.days_skipped
+        return self.rows_written == 0 and present == 0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["symbols"] = list(self.symbols)
         d["days"] = [x.isoformat() for x in self.days]
+        d["short_days"] = list(self.short_days)
+        d["conflicts"] = list(self.conflicts)
         return d
 
     def to_json(self) -> str:
@@ -89,6 +108,8 @@ def _summarize(infos: Sequence[PartitionInfo], rows_in: int, rejected: pd.DataFr
         partitions_written=sum(i.status == "written" for i in infos),
         partitions_unchanged=sum(i.status == "unchanged" for i in infos),
         partitions_kept_existing=sum(i.status == "kept_existing" for i in infos),
+        partitions_superseded=sum(i.status == "superseded" for i in infos),
+        conflicts=tuple(f"{i.symbol} {i.trading_day}" for i in infos if i.status == "kept_existing"),
         symbols=tuple(sorted({i.symbol for i in infos})),
         days=tuple(sorted({i.trading_day for i in infos})),
         quarantine_reasons=dict(sorted(reasons.items())),
@@ -157,11 +178,22 @@ def write_frame(
         part = table.slice(a, b - a)
         by_symbol.setdefault(part["symbol"][0].as_py(), []).append((part["trading_day"][0].as_py(), part))
 
+    supersede = getattr(store, "supersede_partition", None)
+
+    def write_one(symbol: str, day: dt.date, part: pa.Table) -> PartitionInfo:
+        info = store.write_partition(dataset, symbol, day, part, mode=mode)
+        if info.status == "kept_existing" and supersede is not None:
+            info = supersede(dataset, symbol, day, part)
+        return info
+
     def write_symbol(item: tuple[str, list[tuple[dt.date, pa.Table]]]) -> list[PartitionInfo]:
         symbol, parts = item
-        return [store.write_partition(dataset, symbol, day, part, mode=mode) for day, part in parts]
+        return [write_one(symbol, day, part) for day, part in parts]
 
-    return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
+    # QuestDB stores group the frame's partitions into few ILP requests, committed when this exits
+    batch = getattr(store, "batch", None)
+    with batch() if batch is not None else contextlib.nullcontext():
+        return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
 
 
 def ingest_frame(
@@ -175,18 +207,22 @@ def ingest_frame(
     quarantine_dir: Path,
     mode: WriteMode = "skip_existing",
     workers: int = DEFAULT_WORKERS,
+    min_kept: float = DEFAULT_MIN_KEPT,
 ) -> IngestSummary:
-    """Validate ``df`` (tick schema, any symbols/days, ``trading_day`` assigned), quarantine rejects, write."""
+    """Sort, validate ``df`` (tick schema, any symbols/days, ``trading_day`` assigned), quarantine, write."""
     check_mode(mode)
     schema = dataset_schema(dataset)
     _check_quarantine_outside(lake, quarantine_dir)
     if df.empty:
         return IngestSummary()
-    df = df.reset_index(drop=True)
+    df = sort_for_gate(df)
     clean, rejected = _validate(df, schema, calendar, book)
     quarantine_rows(Path(quarantine_dir), dataset, rejected, source=source)
     infos = write_frame(lake, dataset, clean, mode, workers)
-    return _summarize(infos, len(df), rejected)
+    summary = _summarize(infos, len(df), rejected)
+    # Rows of an unusable symbol belong to no stored partition: they cannot make a day "short".
+    unusable = rejected[rejected["reason"].isin(SYMBOL_REASONS)] if len(rejected) else rejected
+    return replace(summary, short_days=short_days(df, clean, min_kept, unusable))
 
 
 def _sidecar_table(frame: pd.DataFrame) -> pa.Table:
@@ -205,6 +241,7 @@ def ingest_batch(
     quarantine_dir: Path,
     mode: WriteMode = "skip_existing",
     workers: int = DEFAULT_WORKERS,
+    min_kept: float = DEFAULT_MIN_KEPT,
 ) -> IngestSummary:
     """Ingest one fetched day: ticks, sidecars, and no-data markers for requested symbols without ticks."""
     frames = [f for f in batch.ticks.values() if len(f)]
@@ -219,6 +256,7 @@ def ingest_batch(
         quarantine_dir=quarantine_dir,
         mode=mode,
         workers=workers,
+        min_kept=min_kept,
     )
     jobs = [
         (n, s, f) for n, per_symbol in sorted(batch.sidecars.items()) for s, f in sorted(per_symbol.items())
@@ -269,6 +307,7 @@ def ingest_source_days(
     mode: WriteMode = "skip_existing",
     progress: ProgressFn | None = None,
     workers: int = DEFAULT_WORKERS,
+    min_kept: float = DEFAULT_MIN_KEPT,
 ) -> IngestSummary:
     """Fetch and ingest each trading day in order; resumable with ``skip_existing``.
 
@@ -294,6 +333,7 @@ def ingest_source_days(
                 quarantine_dir=quarantine_dir,
                 mode=mode,
                 workers=workers,
+                min_kept=min_kept,
             )
         total = total + result
         if progress is not None:

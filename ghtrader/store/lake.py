@@ -2,28 +2,29 @@
 
 Layout under ``root`` (= ``data_dir/"lake_v2"``)::
 
-    ticks/symbol=SYM/date=YYYY-MM-DD/{part-<hash16>.parquet, part-….parquet.sha256, _manifest.json}
+    ticks/symbol=SYM/date=YYYY-MM-DD/{part-<hash16>.parquet, _manifest.json}
     main_l5/ticks/symbol=…/date=…/…
     sidecars/<name>/symbol=…/date=…/…
-    <dataset dir>/symbol=SYM/_no_data_dates.json
+    <dataset dir>/symbol=SYM/{_no_data_dates.json, _lock}
 
+Data files hold no ``symbol`` column (Hive convention; ``ghtrader.store.partition``), so pandas,
+pyarrow.dataset, polars and duckdb open the dataset directories directly.
 Traps: readers must only trust the manifest (a crash can leave temp files or an uncommitted parquet);
 reading one day must not trigger dataset-wide discovery; an identical re-write must touch nothing.
-Single writer per partition is assumed (no locking).
+Writers of one symbol serialize on its ``_lock`` (``ghtrader.store.lock``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from ghtrader.schema import schema_hash
 from ghtrader.store.base import (
     PartitionInfo,
     WriteMode,
@@ -32,25 +33,10 @@ from ghtrader.store.base import (
     check_partition_table,
     dataset_schema,
 )
-from ghtrader.store.files import (
-    CHECKSUM_SUFFIX,
-    DEFAULT_OPTIONS,
-    ParquetOptions,
-    atomic_write,
-    encode_parquet,
-    is_temp_name,
-    sha256_hex,
-    write_with_checksum,
-)
-from ghtrader.store.manifest import (
-    MANIFEST_NAME,
-    FileEntry,
-    Manifest,
-    encode_json,
-    read_manifest,
-    verify_partition,
-    write_manifest,
-)
+from ghtrader.store.files import DEFAULT_OPTIONS, ParquetOptions, atomic_write
+from ghtrader.store.lock import default_command, partition_lock
+from ghtrader.store.manifest import MANIFEST_NAME, Manifest, encode_json, read_manifest, verify_partition
+from ghtrader.store.partition import SUPERSEDED_DIR, commit_partition, read_partition
 
 NO_DATA_NAME = "_no_data_dates.json"
 _DATASET_DIRS: dict[str, tuple[str, ...]] = {"ticks": ("ticks",), "main_l5": ("main_l5", "ticks")}
@@ -110,6 +96,39 @@ class ParquetLake:
             self._unmark_no_data(dataset, symbol, trading_day)
         return info
 
+    def supersede_partition(
+        self, dataset: str, symbol: str, trading_day: dt.date, table: pa.Table
+    ) -> PartitionInfo:
+        """Replace a stored partition by ``table`` only if ``table`` strictly contains its rows.
+
+        Trap: a partial day stored by an earlier import (quarantine, a truncated file) must not
+        block a more complete import of the same day forever, yet a different day must never be
+        overwritten silently. Rows are compared as a multiset of row hashes; on success the old
+        files and manifest are kept under ``<root>/_superseded/…/<old sha16>/`` (status
+        ``superseded``), otherwise nothing changes (``kept_existing``).
+        """
+        table = check_partition_table(table, dataset_schema(dataset), symbol, trading_day)
+        pdir = self.partition_dir(dataset, symbol, trading_day)
+        with partition_lock(self.dataset_dir(dataset), symbol, command=default_command()):
+            m = read_manifest(pdir)
+            old = self._read_dir(pdir, None)
+            if m is None or old is None:
+                return self.write_partition(dataset, symbol, trading_day, table, mode="replace")
+            if not strictly_contains(table, old):
+                return self._info(m, changed=False, status="kept_existing")
+            archive = self.root / SUPERSEDED_DIR / pdir.relative_to(self.root) / m.sha256[:16]
+            res = commit_partition(
+                pdir,
+                table,
+                dataset=dataset,
+                mode="replace",
+                options=self.options,
+                durable=self.durable,
+                archive_dir=archive,
+            )
+        self._unmark_no_data(dataset, symbol, trading_day)
+        return self._info(res.manifest, changed=True, status="superseded")
+
     def write_sidecar(
         self, name: str, symbol: str, day: dt.date, table: pa.Table, *, mode: WriteMode = "skip_existing"
     ) -> PartitionInfo:
@@ -121,72 +140,16 @@ class ParquetLake:
     def _commit(
         self, pdir: Path, dataset: str, symbol: str, day: dt.date, table: pa.Table, mode: WriteMode
     ) -> PartitionInfo:
-        """Encode, compare with the committed manifest, and write file -> checksum -> manifest -> cleanup.
-
-        Identical content already committed: nothing is touched (``unchanged``). Different content with
-        ``skip_existing``: left alone (``kept_existing``). Otherwise the new file is committed and the old
-        files (and any crash leftovers) are removed afterwards, so a crash at any point leaves either the
-        old or the new partition visible, never a mix.
-        """
-        data = encode_parquet(table, self.options)
-        digest = sha256_hex(data)
-        old = read_manifest(pdir)
-        if old is not None and self._files_present(pdir, old):
-            if len(old.files) == 1 and old.files[0].sha256 == digest:
-                return self._info(old, changed=False, status="unchanged")
-            if mode == "skip_existing":
-                return self._info(old, changed=False, status="kept_existing")
-        name = f"part-{digest[:16]}.parquet"
-        pdir.mkdir(parents=True, exist_ok=True)
-        write_with_checksum(pdir / name, data, digest, durable=self.durable)
-        manifest = self._manifest(
-            dataset, symbol, day, table, FileEntry(name, table.num_rows, digest, data.size)
+        """Commit through ``ghtrader.store.partition`` (one layout, locking and idempotence rule)."""
+        res = commit_partition(
+            pdir, table, dataset=dataset, mode=mode, options=self.options, durable=self.durable
         )
-        write_manifest(pdir, manifest, durable=self.durable)
-        self._remove_strays(pdir, keep={name, name + CHECKSUM_SUFFIX})
-        return self._info(manifest, changed=True, status="written")
-
-    @staticmethod
-    def _manifest(dataset: str, symbol: str, day: dt.date, table: pa.Table, entry: FileEntry) -> Manifest:
-        lo = hi = None
-        if "datetime_ns" in table.column_names and pa.types.is_integer(
-            table.schema.field("datetime_ns").type
-        ):
-            mm = pc.min_max(table["datetime_ns"]).as_py()
-            lo, hi = mm["min"], mm["max"]
-        return Manifest(
-            dataset=dataset,
-            symbol=symbol,
-            trading_day=day,
-            schema_hash=schema_hash(table.schema),
-            rows=table.num_rows,
-            files=(entry,),
-            min_datetime_ns=lo,
-            max_datetime_ns=hi,
-        )
+        return self._info(res.manifest, changed=res.changed, status=res.status)
 
     @staticmethod
     def _info(m: Manifest, *, changed: bool, status: WriteStatus) -> PartitionInfo:
         files = tuple(f.name for f in m.files)
         return PartitionInfo(m.dataset, m.symbol, m.trading_day, m.rows, files, m.sha256, changed, status)
-
-    @staticmethod
-    def _files_present(pdir: Path, m: Manifest) -> bool:
-        for f in m.files:
-            p = pdir / f.name
-            if not p.is_file() or p.stat().st_size != f.bytes:
-                return False
-        return True
-
-    @staticmethod
-    def _remove_strays(pdir: Path, keep: set[str]) -> None:
-        """Delete superseded data files, their checksums and crash temp files (not the manifest)."""
-        for p in pdir.iterdir():
-            name = p.name
-            if name in keep or not p.is_file():
-                continue
-            if is_temp_name(name) or name.startswith("part-"):
-                p.unlink(missing_ok=True)
 
     # ----------------------------------------------------------------- reads
     def manifest(self, dataset: str, symbol: str, day: dt.date) -> Manifest | None:
@@ -233,12 +196,7 @@ class ParquetLake:
 
     @staticmethod
     def _read_dir(pdir: Path, columns: Sequence[str] | None) -> pa.Table | None:
-        m = read_manifest(pdir)
-        if m is None:
-            return None
-        cols = list(columns) if columns is not None else None
-        tables = [pq.read_table(str(pdir / f.name), columns=cols, partitioning=None) for f in m.files]
-        return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        return read_partition(pdir, list(columns) if columns is not None else None)
 
     def days(self, dataset: str, symbol: str) -> list[dt.date]:
         """Committed trading days of a symbol (directories with a manifest), sorted."""
@@ -270,10 +228,12 @@ class ParquetLake:
 
     def mark_no_data(self, dataset: str, symbol: str, days: Iterable[dt.date]) -> list[dt.date]:
         """Record ``days`` as no-data; days with a committed partition are ignored. Returns newly marked days."""
-        current = set(self.no_data_days(dataset, symbol))
-        new = sorted({d for d in days if d not in current and not self.has_partition(dataset, symbol, d)})
-        if new:
-            self._write_no_data(dataset, symbol, current | set(new))
+        days = list(days)
+        with partition_lock(self.dataset_dir(dataset), symbol, command=default_command()):
+            current = set(self.no_data_days(dataset, symbol))
+            new = sorted({d for d in days if d not in current and not self.has_partition(dataset, symbol, d)})
+            if new:
+                self._write_no_data(dataset, symbol, current | set(new))
         return new
 
     def missing_days(self, dataset: str, symbol: str, wanted_days: Iterable[dt.date]) -> list[dt.date]:
@@ -282,9 +242,10 @@ class ParquetLake:
         return sorted(set(wanted_days) - have)
 
     def _unmark_no_data(self, dataset: str, symbol: str, day: dt.date) -> None:
-        current = self.no_data_days(dataset, symbol)
-        if day in current:
-            self._write_no_data(dataset, symbol, set(current) - {day})
+        with partition_lock(self.dataset_dir(dataset), symbol, command=default_command()):
+            current = self.no_data_days(dataset, symbol)
+            if day in current:
+                self._write_no_data(dataset, symbol, set(current) - {day})
 
     def _write_no_data(self, dataset: str, symbol: str, days: set[dt.date]) -> None:
         sdir = self.symbol_dir(dataset, symbol)
@@ -292,6 +253,15 @@ class ParquetLake:
         atomic_write(
             sdir / NO_DATA_NAME, encode_json([d.isoformat() for d in sorted(days)]), durable=self.durable
         )
+
+
+def strictly_contains(new: pa.Table, old: pa.Table) -> bool:
+    """True when ``new`` holds every row of ``old`` (as a multiset) and at least one more row."""
+    if new.num_rows <= old.num_rows or new.schema.names != old.schema.names:
+        return False
+    hn = Counter(pd.util.hash_pandas_object(new.to_pandas(), index=False).tolist())
+    ho = Counter(pd.util.hash_pandas_object(old.to_pandas(), index=False).tolist())
+    return not (ho - hn)
 
 
 def _committed_days(symbol_dir: Path) -> list[dt.date]:

@@ -2,7 +2,10 @@
 
 The manifest is written last; its presence means the partition is complete, and readers open only
 the files it lists (stray parquet or temp files from a crash are invisible). It carries no write
-timestamp so that an identical re-ingest leaves it byte-identical.
+timestamp so that an identical re-ingest leaves it byte-identical. It holds each file's sha256 (the
+old ``part-….parquet.sha256`` companions broke directory readers and are no longer written) and,
+as ``partition_columns``, the Hive partition columns (``symbol``) that are *not* stored inside the
+data files and where ghtrader's readers re-insert them (manifests without the key: legacy layout).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ghtrader.store.files import CHECKSUM_SUFFIX, atomic_write, checksum_line, fsync_dir, sha256_file
@@ -33,6 +37,16 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
+class PartitionColumn:
+    """A column held by the directory name (``symbol=…``/``date=…``) instead of the data files."""
+
+    name: str
+    index: int  # position in the logical (reader-facing) schema
+    type: str  # Arrow type name: "string", "large_string" or "date32[day]"
+    nullable: bool
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What a complete partition holds."""
 
@@ -44,12 +58,17 @@ class Manifest:
     files: tuple[FileEntry, ...]
     min_datetime_ns: int | None
     max_datetime_ns: int | None
+    partition_columns: tuple[PartitionColumn, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["trading_day"] = self.trading_day.isoformat()
         d["files"] = [asdict(f) for f in self.files]
         d["format"] = FORMAT
+        if self.partition_columns:  # absent key keeps legacy manifests byte-identical
+            d["partition_columns"] = [asdict(c) for c in self.partition_columns]
+        else:
+            d.pop("partition_columns")
         return d
 
     @classmethod
@@ -63,6 +82,7 @@ class Manifest:
             files=tuple(FileEntry(**f) for f in d["files"]),
             min_datetime_ns=d.get("min_datetime_ns"),
             max_datetime_ns=d.get("max_datetime_ns"),
+            partition_columns=tuple(PartitionColumn(**c) for c in d.get("partition_columns", ())),
         )
 
     @property
@@ -100,8 +120,9 @@ def write_manifest(partition_dir: Path, manifest: Manifest, *, durable: bool = T
 def verify_partition(partition_dir: Path) -> list[str]:
     """Re-check a committed partition against its manifest; return problems (empty list = intact).
 
-    Checks each listed file's presence, size, sha256, ``.sha256`` companion and row count, and that the
-    file rows add up to the manifest's. Reads every byte: meant for audits, not for the read path.
+    Checks each listed file's presence, size, sha256, legacy ``.sha256`` companion (only if one is
+    still there) and row count, and that the file rows add up to the manifest's. Reads every byte:
+    meant for audits, not for the read path.
     """
     try:
         m = read_manifest(partition_dir)
@@ -120,11 +141,11 @@ def verify_partition(partition_dir: Path) -> list[str]:
         if sha256_file(path) != f.sha256:
             problems.append(f"{path}: sha256 differs from manifest")
         companion = path.with_name(path.name + CHECKSUM_SUFFIX)
-        if not companion.is_file() or companion.read_bytes() != checksum_line(f.sha256, f.name):
-            problems.append(f"{companion}: missing or wrong checksum line")
+        if companion.is_file() and companion.read_bytes() != checksum_line(f.sha256, f.name):
+            problems.append(f"{companion}: wrong checksum line")
         try:
             rows = pq.ParquetFile(path).metadata.num_rows
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, pa.ArrowException) as exc:
             problems.append(f"{path}: unreadable parquet ({exc})")
             continue
         if rows != f.rows:

@@ -1,8 +1,9 @@
 """Quarantine sink: rows rejected at ingest, kept verbatim with a reason, never inside the lake.
 
-Layout: ``<quarantine_dir>/<dataset>/symbol=SYM/date=YYYY-MM-DD/rejected-<hash16>.parquet`` (+ ``.sha256``
-and a ``.json`` summary). Every original column is stored as a nullable string so that unparseable
-values survive; the file name is the content hash, so re-quarantining the same rows writes nothing.
+Layout: ``<quarantine_dir>/<dataset>/symbol=SYM/date=YYYY-MM-DD/rejected-<hash16>.parquet`` plus a
+``_rejected-<hash16>.json`` summary holding its sha256 (``_``-prefixed so Parquet readers skip it).
+Every original column is stored as a nullable string so that unparseable values survive; the file
+name is the content hash, so re-quarantining the same rows writes nothing.
 Rows whose symbol or trading day is unknown go under ``symbol=_unknown`` / ``date=_unknown``.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ghtrader.store.files import atomic_write, encode_parquet, sha256_hex, write_with_checksum
+from ghtrader.store.files import atomic_write, encode_parquet, sha256_hex
 from ghtrader.store.manifest import encode_json
 
 UNKNOWN = "_unknown"
@@ -94,7 +95,7 @@ def _write_group(
     if path.is_file() and path.stat().st_size == data.size:
         return path
     pdir.mkdir(parents=True, exist_ok=True)
-    write_with_checksum(path, data, digest, durable=durable)
+    atomic_write(path, data, durable=durable)
     reasons = Counter(str(r) for r in part["reason"])
     summary = {
         "dataset": dataset,
@@ -106,5 +107,5 @@ def _write_group(
         "file": path.name,
         "sha256": digest,
     }
-    atomic_write(path.with_suffix(".json"), encode_json(summary), durable=durable)
+    atomic_write(pdir / f"_{path.stem}.json", encode_json(summary), durable=durable)
     return path

@@ -43,7 +43,10 @@ def _clean(obj: Any) -> Any:
 
 def canonical(record: dict[str, Any]) -> bytes:
     """Canonical JSON bytes of ``record`` (sorted keys, compact, ASCII, NaN -> null)."""
-    return json.dumps(_clean(record), sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    try:  # fast path: plain JSON types without NaN/inf (json rejects numpy scalars and NaN here)
+        return json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+    except (TypeError, ValueError):
+        return json.dumps(_clean(record), sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -156,9 +159,9 @@ class EventLog:
         rec: dict[str, Any] = {"seq": self.seq, "kind": kind, **fields, "prev": self.prev}
         if self._wall is not None:
             rec["wall_ns"] = int(self._wall())
-        rec = _clean(rec)
-        rec["hash"] = hashlib.sha256(canonical(rec)).hexdigest()
-        self._f.write(canonical(rec) + b"\n")
+        body = canonical(rec)  # sorted keys: "hash" is appended last, verify re-sorts when it checks
+        rec["hash"] = hashlib.sha256(body).hexdigest()
+        self._f.write(body[:-1] + b',"hash":"' + rec["hash"].encode() + b'"}\n')
         self._f.flush()  # survives kill -9 (page cache); fsync below survives power loss
         if kind in DURABLE_KINDS:
             os.fsync(self._f.fileno())

@@ -28,7 +28,7 @@ class RiskLimits:
     """Hard limits (lots, orders, price ticks, seconds, CNY)."""
 
     max_position: int = 1
-    max_order_size: int = 1
+    max_order_size: int = 2  # a reversal from -max to +max is one order of 2 * max_position
     max_orders_per_second: int = 5
     max_orders_per_day: int = 2000
     price_band_ticks: float = 20.0

@@ -55,3 +55,16 @@ def make_ticks(
 @pytest.fixture(scope="session")
 def ticks_factory() -> MakeTicks:
     return make_ticks
+
+
+@pytest.fixture(scope="session")
+def sim_main_day(calendar: TradingCalendar, hand_book: ContractBook) -> pd.DataFrame:
+    """6000 sim snapshots of cu2505 on 2025-03-03 (event-driven book) as a main_l5-like frame."""
+    from ghtrader.sources.sim import SimSource
+
+    out = SimSource(calendar, hand_book).contract_day("SHFE.cu2505", D1)
+    assert out is not None
+    ticks = out[0].iloc[:6000].copy()
+    ticks["underlying_contract"] = "SHFE.cu2505"
+    ticks["segment_id"] = 0
+    return ticks

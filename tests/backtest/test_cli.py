@@ -113,3 +113,24 @@ def test_backtest_cli_errors_are_one_line(tmp_path: Path, lake_and_model: tuple)
         ],
     )
     assert res.exit_code == 1 and "no main_l5 ticks" in res.output
+
+
+def test_backtest_cli_tier2_side_by_side(lake_and_model: tuple[Path, Path, pd.DataFrame]) -> None:
+    data_dir, model, _ = lake_and_model
+    args = ["backtest", "--symbol", SYMBOL, "--model-dir", str(model), "--data-dir", str(data_dir)]
+    res = CliRunner().invoke(app, [*args, "--tier", "2", "--queue-model", "power", "--json"])
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout)
+    t1, t2 = payload["metrics"], payload["tier2"]
+    assert t2["fills"] >= 2 and t2["fill_ratio"] > 0  # FAK at the ask: fills like tier 1, later
+    assert t2["net_pnl"] == pytest.approx(t2["total_pnl"] - t2["fees"])
+    assert {r["metric"] for r in payload["side_by_side"]} >= {"net PnL (CNY)", "fill ratio", "queue wait (s)"}
+    assert (
+        next(r for r in payload["side_by_side"] if r["metric"] == "net PnL (CNY)")["tier1"] == t1["net_pnl"]
+    )
+    assert (model / "backtest" / "tier2" / "fills.parquet").is_file()
+    html = (model / "backtest" / "tier2" / "report.html").read_text()
+    assert "tier 1" in html and "tier 2" in html and "fill ratio" in html
+    assert json.loads((model / "meta.json").read_text())["metrics"]["backtest_tier2"]["fills"] == t2["fills"]
+    bad = CliRunner().invoke(app, [*args, "--tier", "3"])
+    assert bad.exit_code == 1 and "--tier" in bad.output

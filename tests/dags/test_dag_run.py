@@ -25,7 +25,11 @@ CONF = {
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "_lock"
+    }
 
 
 def _states(dr) -> dict[str, set[str]]:  # noqa: ANN001

@@ -14,6 +14,7 @@ import pytest
 from ghtrader.evaluation import EvalConfig, TrainResult, train
 from ghtrader.evaluation.data import EvalData, load_eval_data
 from ghtrader.evaluation.walkforward import evaluate_model, make_splits, train_rows
+from ghtrader.features.sets import artifact_feature_config, feature_set
 from ghtrader.market.contracts import ContractBook
 from ghtrader.promotion.gates import PromotionGates, gate_checks
 
@@ -83,6 +84,8 @@ def test_train_twice_identical(
     assert checks and all(c.value is not None for c in checks), [c.reason() for c in checks]
     assert meta["metrics"]["backtest"]["trade_count"] >= 0 and meta["metrics"]["latency_us_per_row"] > 0
     assert meta["created_from"]["command"] == "train" and isinstance(meta["code_commit"], str)
+    assert meta["feature_set"]["name"] == "core" and meta["feature_set"]["hash"] == feature_set("core").hash
+    assert artifact_feature_config(meta) == feature_set("core")
     _check_predictions_and_baselines(first, data)
 
 

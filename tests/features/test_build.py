@@ -46,7 +46,11 @@ def make_lake(root: Path, days: list[pd.DataFrame]) -> ParquetLake:
 
 def tree(lake: ParquetLake) -> dict[str, bytes]:
     base = symbol_dir(lake, MAIN)
-    return {str(p.relative_to(base)): p.read_bytes() for p in sorted(base.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(base)): p.read_bytes()
+        for p in sorted(base.rglob("*"))
+        if p.is_file() and p.name != "_lock"
+    }
 
 
 def test_build_equals_batch_and_resume_equals_full(
@@ -75,10 +79,10 @@ def test_build_equals_batch_and_resume_equals_full(
     st = load_state(resumed, MAIN, DAYS[2], FeatureConfig())
     assert int(st.si[2]) == 1  # ends in the post-roll segment
 
-    stamps = {p: p.stat().st_mtime_ns for p in symbol_dir(full, MAIN).rglob("*")}
+    stamps = {p: p.stat().st_mtime_ns for p in symbol_dir(full, MAIN).rglob("*") if p.name != "_lock"}
     again = build_features(full, MAIN, book=book)
     assert again.built == () and again.skipped == tuple(DAYS)
-    assert {p: p.stat().st_mtime_ns for p in symbol_dir(full, MAIN).rglob("*")} == stamps
+    assert {p: p.stat().st_mtime_ns for p in symbol_dir(full, MAIN).rglob("*") if p.name != "_lock"} == stamps
 
 
 def test_config_change_needs_overwrite(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -24,7 +25,7 @@ DIRS = {
     "features": f"features/symbol={MAIN}/date={DAY}",
     "labels": f"labels/symbol={MAIN}/date={DAY}",
 }
-KINDS = {"parquet": "*.parquet", "sha256": "*.parquet.sha256", "manifest": MANIFEST_NAME}
+KINDS = {"parquet": "*.parquet", "manifest": MANIFEST_NAME}  # checksums live in the manifest
 
 
 def _app() -> typer.Typer:
@@ -111,3 +112,34 @@ def test_main_l5_differing_from_raw_underlying(sim_lake: Path, tmp_path: Path) -
 def test_bad_dataset_is_one_line_exit_1(sim_lake_master: Path, tmp_path: Path) -> None:
     code, out, _ = _run(sim_lake_master, tmp_path, "--dataset", "trades")
     assert code == 1 and "--dataset must be one of" in out
+
+
+@pytest.mark.parametrize("dataset", sorted(DIRS))
+def test_corrupt_file_in_any_dataset_is_an_error_entry_never_a_crash(
+    sim_lake: Path, tmp_path: Path, dataset: str
+) -> None:
+    """Issue 11 (5): a truncated part (its manifest made to agree) is read, fails, and is named."""
+    pdir = sim_lake / "lake_v2" / DIRS[dataset]
+    (part,) = pdir.glob("*.parquet")
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 3])
+    mpath = pdir / MANIFEST_NAME
+    m = json.loads(mpath.read_bytes())
+    m["files"][0] |= {"sha256": hashlib.sha256(part.read_bytes()).hexdigest(), "bytes": part.stat().st_size}
+    mpath.write_bytes(encode_json(m))  # checksums agree: only reading the bytes finds the damage
+    res = CliRunner().invoke(_app(), ["--data-dir", str(sim_lake), "--run-id", "t", "--json"])
+    assert res.exit_code == 1, res.output
+    printed = json.loads(res.stdout)  # --json still prints the report
+    assert str(part) in printed["bad_files"]
+    report = sim_lake / "runs" / "audit" / "t.json"  # under the data dir, not the current directory
+    assert json.loads(report.read_text())["bad_files"] == printed["bad_files"]
+    assert f"report: {report}" in res.stderr
+
+
+def test_warnings_show_in_the_human_summary(sim_lake: Path, tmp_path: Path) -> None:
+    pdir = sim_lake / "lake_v2" / DIRS["ticks"]
+    leftover = pdir / ".part-x.parquet.abc.tmp"
+    leftover.write_bytes(b"half")
+    res = CliRunner().invoke(_app(), ["--data-dir", str(sim_lake), "--runs-dir", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    assert f"warning: {leftover}: stray_file: crash leftover" in res.stderr
+    assert "1 warnings" in res.stderr.splitlines()[-1]

@@ -28,7 +28,7 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in root.rglob("*")
-        if p.is_file()
+        if p.is_file() and p.name != "_lock"  # writer-lock holder record, not data
     }
 
 
@@ -71,7 +71,7 @@ def test_ingest_frame_partitions_and_quarantines(
     assert q.column_names == [*TICK_COLUMNS, "reason"] and all(pa.types.is_string(t) for t in q.schema.types)
     assert sorted(q["datetime_ns"].to_pylist()) == sorted(str(v) for v in a1.loc[bad, "datetime_ns"])
     assert sorted(q["last_price"].to_pylist()) == sorted(str(v) for v in a1.loc[bad, "last_price"])
-    summaries = [json.loads(f.with_suffix(".json").read_text()) for f in qfiles]
+    summaries = [json.loads(f.with_name(f"_{f.stem}.json").read_text()) for f in qfiles]
     assert [x["rows"] for x in summaries] == [3, 1] and {x["source"] for x in summaries} == {"test"}
     merged = sum((Counter(x["reasons"]) for x in summaries), Counter())
     assert merged == Counter(s.quarantine_reasons) == Counter(q["reason"].to_pylist())

@@ -38,7 +38,7 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
         for p in root.rglob("*")
-        if p.is_file()
+        if p.is_file() and p.name != "_lock"  # writer-lock holder record, not data
     }
 
 
@@ -52,11 +52,11 @@ def test_write_layout_checksums_and_manifest(tick_table: TableFn, lake: ParquetL
     info = lake.write_partition("ticks", SYM, DAYS[0], table)
     pdir = lake.root / "ticks" / f"symbol={SYM}" / "date=2019-11-04"
     names = sorted(p.name for p in pdir.iterdir())
-    assert len(names) == 3 and names[2] == "part-" + info.sha256[:16] + ".parquet.sha256"
+    assert names == ["_manifest.json", "part-" + info.sha256[:16] + ".parquet"]  # no .sha256 companion
     part = pdir / info.files[0]
     digest = hashlib.sha256(part.read_bytes()).hexdigest()
     assert part.name == f"part-{digest[:16]}.parquet" and info.sha256 == digest
-    assert (pdir / (part.name + ".sha256")).read_text() == f"{digest}  {part.name}\n"
+    assert "symbol" not in pq.read_schema(part).names  # Hive: the directory holds the partition key
     manifest = json.loads((pdir / "_manifest.json").read_text())
     ts = table["datetime_ns"].to_numpy()
     assert manifest["dataset"] == "ticks" and manifest["symbol"] == SYM
@@ -66,7 +66,10 @@ def test_write_layout_checksums_and_manifest(tick_table: TableFn, lake: ParquetL
         {"name": part.name, "rows": 300, "sha256": digest, "bytes": part.stat().st_size}
     ]
     assert (manifest["min_datetime_ns"], manifest["max_datetime_ns"]) == (int(ts.min()), int(ts.max()))
-    assert pq.ParquetFile(part).metadata.row_group(0).column(5).compression == "ZSTD"
+    assert manifest["partition_columns"] == [
+        {"name": "symbol", "index": 0, "type": "string", "nullable": False}
+    ]
+    assert pq.ParquetFile(part).metadata.row_group(0).column(4).compression == "ZSTD"
     assert info.changed and info.status == "written"
 
 
@@ -109,9 +112,7 @@ def test_replace_and_skip_existing_modes(tick_table: TableFn, lake: ParquetLake)
     assert replaced.changed and replaced.sha256 != first.sha256
     assert lake.read_day("ticks", SYM, DAYS[0]).equals(new)
     pdir = lake.partition_dir("ticks", SYM, DAYS[0])
-    assert sorted(p.name for p in pdir.iterdir()) == sorted(
-        ["_manifest.json", replaced.files[0], replaced.files[0] + ".sha256"]
-    )
+    assert sorted(p.name for p in pdir.iterdir()) == sorted(["_manifest.json", replaced.files[0]])
     with pytest.raises(ValueError, match="write mode"):
         lake.write_partition("ticks", SYM, DAYS[0], new, mode="append")  # type: ignore[arg-type]
 
@@ -219,9 +220,7 @@ def test_crash_leftovers_are_invisible_then_cleaned(tick_table: TableFn, lake: P
     assert lake.read_day("ticks", SYM, DAYS[1]).num_rows == 0
     assert lake.missing_days("ticks", SYM, DAYS[:2]) == [DAYS[1]]
     info = lake.write_partition("ticks", SYM, DAYS[1], tick_table(DAYS[1]))
-    assert sorted(p.name for p in orphan.iterdir()) == sorted(
-        ["_manifest.json", info.files[0], info.files[0] + ".sha256"]
-    )
+    assert sorted(p.name for p in orphan.iterdir()) == sorted(["_manifest.json", info.files[0]])
 
 
 def test_crash_before_manifest_keeps_old_partition(
@@ -245,16 +244,14 @@ def test_crash_before_manifest_keeps_old_partition(
     assert lake.read_day("ticks", SYM, DAYS[0]).equals(old)
     info = lake.write_partition("ticks", SYM, DAYS[0], new, mode="replace")
     assert lake.read_day("ticks", SYM, DAYS[0]).equals(new)
-    assert sorted(p.name for p in pdir.iterdir()) == sorted(
-        ["_manifest.json", info.files[0], info.files[0] + ".sha256"]
-    )
+    assert sorted(p.name for p in pdir.iterdir()) == sorted(["_manifest.json", info.files[0]])
 
 
 def test_sidecar_round_trip(lake: ParquetLake) -> None:
     side = pa.table({"datetime_ns": pa.array([1, 2, 3], pa.int64()), "latent": [0.1, -0.2, 0.3]})
     info = lake.write_sidecar("sim_latent", SYM, DAYS[0], side)
     pdir = lake.root / "sidecars" / "sim_latent" / f"symbol={SYM}" / "date=2019-11-04"
-    assert (pdir / "_manifest.json").is_file() and (pdir / (info.files[0] + ".sha256")).is_file()
+    assert sorted(p.name for p in pdir.iterdir()) == ["_manifest.json", info.files[0]]
     assert lake.read_sidecar("sim_latent", SYM, DAYS[0]).equals(side)
     assert lake.read_sidecar("sim_latent", SYM, DAYS[1]) is None
     assert lake.write_sidecar("sim_latent", SYM, DAYS[0], side).status == "unchanged"
@@ -271,7 +268,7 @@ def test_verify_detects_damage_and_write_repairs_it(tick_table: TableFn, lake: P
     raw[100] ^= 0xFF
     part.write_bytes(bytes(raw))
     assert any("sha256 differs" in p for p in lake.verify("ticks", SYM, DAYS[0]))
-    part.with_name(part.name + ".sha256").unlink()
+    part.with_name(part.name + ".sha256").write_text("0" * 64 + "  x\n")  # a wrong legacy companion
     assert any("checksum line" in p for p in lake.verify("ticks", SYM, DAYS[0]))
     part.unlink()
     assert any("missing" in p for p in lake.verify("ticks", SYM, DAYS[0]))

@@ -39,7 +39,7 @@ def test_unknown_keys_strings_and_idempotence(tmp_path: Path) -> None:
         }
     ]
     assert by_dir["date=2019-11-04/symbol=_unknown"][0]["last_price"] is None
-    summary = json.loads(paths[0].with_suffix(".json").read_text())
+    summary = json.loads(paths[0].with_name(f"_{paths[0].stem}.json").read_text())
     assert summary["rows"] == 1 and summary["sha256"].startswith(paths[0].stem.removeprefix("rejected-"))
     mtimes = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
     assert sorted(quarantine_rows(tmp_path, "ticks", rejected, source="csv")) == sorted(paths)

@@ -1,5 +1,11 @@
 """Pandas preparation of GX batches: partition frames plus the ``gx_*`` helper columns (pure).
 
+Partitions are validated in batches (many days, even many symbols, in one frame), so every rule
+that is *per partition* is computed here, on the partition alone: the time/volume steps are diffs
+inside the partition (NaN on its first row, so a day boundary or a new symbol never looks like a
+step back), the duplicate-timestamp rate is the partition's own rate repeated on its rows, and
+per-partition aggregates (label class shares, feature NaN rates) are one-row ``*_stats`` frames.
+
 Traps: sessions of a main_l5 row come from its *underlying contract* (delivery-month night cut-off),
 not from the continuous symbol; the trading day is re-derived from ``datetime_ns`` with the calendar
 (night ticks belong to the next trading day, Friday night to Monday), never from the wall date.
@@ -21,6 +27,16 @@ from ghtrader.quality.rules import safe_trading_day_index, symbol_rules
 from ghtrader.schema import to_pandas
 
 
+def step(values: pd.Series) -> np.ndarray:
+    """Row-to-row difference inside one partition (NaN on the first row and next to a null)."""
+    return values.astype("float64").diff().to_numpy(dtype=np.float64)
+
+
+def duplicate_rate(ns: np.ndarray) -> float:
+    """Share of rows whose timestamp repeats an earlier row's (1 - unique proportion)."""
+    return 0.0 if len(ns) == 0 else 1.0 - len(np.unique(ns)) / len(ns)
+
+
 def _base(table: pa.Table, symbol: str, day: dt.date, calendar: TradingCalendar) -> pd.DataFrame:
     df = to_pandas(table)
     ns = df["datetime_ns"].to_numpy(dtype=np.int64)
@@ -28,6 +44,8 @@ def _base(table: pa.Table, symbol: str, day: dt.date, calendar: TradingCalendar)
     df["gx_symbol_ok"] = (df["symbol"] == symbol).to_numpy(dtype=bool)
     same_day = (df["trading_day"] == day).to_numpy(dtype=bool)
     df["gx_trading_day_ok"] = same_day & (safe_trading_day_index(calendar, ns) == want)
+    df["gx_time_step_ns"] = step(df["datetime_ns"])
+    df["gx_duplicate_ts_rate"] = np.full(len(df), duplicate_rate(ns))
     return df
 
 
@@ -49,6 +67,7 @@ def tick_frame(
 ) -> pd.DataFrame:
     """Raw-tick batch, or main_l5 batch when ``schedule`` = (main contract, segment id) of ``day``."""
     df = _base(table, symbol, day, calendar)
+    df["gx_volume_step"] = step(df["volume"])
     ns = df["datetime_ns"].to_numpy(dtype=np.int64)
     if schedule is None:
         df["gx_in_session"] = in_session(symbol, ns, calendar, book)
@@ -67,29 +86,41 @@ def tick_frame(
 
 
 def feature_frames(
-    table: pa.Table, symbol: str, day: dt.date, calendar: TradingCalendar, warmup_rows: int
+    table: pa.Table, symbol: str, day: dt.date, calendar: TradingCalendar, warmup_rows: int, label: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Feature batch and its ``f_*`` columns after the first ``warmup_rows`` rows (window warm-up)."""
+    """Feature batch, and a one-row frame: NaN rate of each ``f_*`` column after ``warmup_rows`` rows."""
     df = _base(table, symbol, day, calendar)
     fcols = [c for c in table.column_names if c.startswith("f_")]
     values = df[fcols].to_numpy(dtype=np.float64) if fcols else np.zeros((len(df), 0))
     df["gx_finite"] = ~np.isinf(values).any(axis=1)
-    return df, df[fcols].iloc[warmup_rows:]
+    after = values[warmup_rows:]
+    rates = np.isnan(after).mean(axis=0) if len(after) else np.full(len(fcols), np.nan)
+    return df, _stats_row(label, dict(zip(fcols, rates, strict=True)))
 
 
-def label_frame(
-    table: pa.Table, symbol: str, day: dt.date, calendar: TradingCalendar, horizons: Sequence[int]
-) -> pd.DataFrame:
-    """Label batch with per-class indicator columns (NaN where unlabelled) whose mean is the class share."""
+def label_frames(
+    table: pa.Table,
+    symbol: str,
+    day: dt.date,
+    calendar: TradingCalendar,
+    horizons: Sequence[int],
+    label: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Label batch, and a one-row frame: each class's share of the labelled rows, per horizon."""
     from ghtrader.labels.core import CLASS_NAMES
 
     df = _base(table, symbol, day, calendar)
-    extra = {}
+    shares = {}
     for h in horizons:
         y = df[f"y_{h}"].to_numpy(dtype=np.float64)
+        labelled = y[~np.isnan(y)]
         for k, name in enumerate(CLASS_NAMES):
-            extra[f"gx_share_y_{h}_{name}"] = np.where(np.isnan(y), np.nan, (y == k).astype(np.float64))
-    return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
+            shares[f"share_y_{h}_{name}"] = float((labelled == k).mean()) if len(labelled) else np.nan
+    return df, _stats_row(label, shares)
+
+
+def _stats_row(label: str, values: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame({"partition": [label], **{k: [float(v)] for k, v in values.items()}})
 
 
 def coverage_frame(

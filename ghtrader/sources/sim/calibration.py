@@ -4,6 +4,8 @@ Figures: (a) the thin book of a delivery-month cu contract (real cu1909 on 2019-
 spread in ticks, snapshot gaps) and (b) per-minute log-return volatility and volume per minute by
 session of a main contract (real cu1905 Mar-Apr 2019, au1912 Jul-Nov 2019 60 s bars) against sim
 1-minute bars built from the sim main contract's ticks on 2019 dates (same era, same ticks).
+``book_calibration_table`` compares how the book *changes* between snapshots (``bookstats``) on the
+same delivery case, each statistic with its stated tolerance.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ghtrader.market.calendar import CST_OFFSET_NS, NS_PER_S
+from ghtrader.market.reporting import volume_divisor
+from ghtrader.sources.sim.bookstats import book_event_stats
 from ghtrader.sources.sim.source import SimSource
 from ghtrader.testing import load_klines, real_tick_csv
 
@@ -127,3 +131,48 @@ def calibration_table(src: SimSource, real_root: Path) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["case", "metric", "real", "sim"])
     table["ratio"] = table["sim"] / table["real"]
     return table
+
+
+# metric -> (kind, lo, hi): "ratio" bounds sim / real, "abs" bounds sim - real. Deep-level sizes
+# barely change in the 200 real snapshots (a handful of events), so their bounds are wider.
+BOOK_TOLERANCES: dict[str, tuple[str, float, float]] = {
+    "p_best_size_unchanged": ("abs", -0.15, 0.15),
+    "l1_change_share": ("abs", -0.1, 0.1),
+    "l2_change_share": ("abs", -0.1, 0.1),
+    "l3_change_share": ("abs", -0.05, 0.05),
+    "l4_change_share": ("abs", -0.05, 0.05),
+    "l5_change_share": ("abs", -0.05, 0.05),
+    "l1_abs_change_mean": ("ratio", 0.5, 2.0),
+    "l2_abs_change_mean": ("ratio", 0.5, 2.5),
+    "l3_abs_change_mean": ("ratio", 0.33, 3.0),
+    "l4_abs_change_mean": ("ratio", 0.33, 3.0),
+    "l5_abs_change_mean": ("ratio", 0.33, 3.0),
+    "depth_per_volume": ("ratio", 0.67, 1.5),
+    "price_change_rate": ("ratio", 0.5, 2.0),
+    "spread_mean_ticks": ("ratio", 0.8, 1.25),
+    "spread_share_1tick": ("abs", -0.1, 0.1),
+    "trade_size_mean": ("ratio", 0.5, 2.0),
+    "trade_size_p90": ("ratio", 0.5, 2.0),
+    "trade_within_prev_best": ("abs", -0.1, 0.1),
+}
+
+
+def book_calibration_table(src: SimSource, real_root: Path) -> pd.DataFrame:
+    """Real vs sim book-event statistics on the delivery case, with tolerance and verdict per row.
+
+    Both sides are read the same way: lot = the contract's order granularity (5 in cu delivery),
+    volume deltas halved where the exchange double-counted (2019 SHFE, the sim emulates it)."""
+    symbol, day = DELIVERY_CASE
+    real = pd.read_csv(real_tick_csv(real_root)).rename(columns={"datetime_nano": "datetime_ns"})
+    out = src.contract_day(symbol, day)
+    if out is None:
+        raise ValueError(f"sim has no ticks for {symbol} on {day}")
+    tick, lot, div = src.book.get(symbol).price_tick, 5, volume_divisor(symbol, day)
+    r = book_event_stats(real, tick, lot, div == 2)
+    s = book_event_stats(out[0], tick, lot, div == 2)
+    rows = []
+    for metric, (kind, lo, hi) in BOOK_TOLERANCES.items():
+        diff = s[metric] / r[metric] if kind == "ratio" else s[metric] - r[metric]
+        tol = f"{lo:g}..{hi:g} x" if kind == "ratio" else f"{lo:+g}..{hi:+g}"
+        rows.append((metric, r[metric], s[metric], diff, tol, bool(lo <= diff <= hi)))
+    return pd.DataFrame(rows, columns=["metric", "real", "sim", "sim_vs_real", "tolerance", "ok"])

@@ -136,6 +136,8 @@ class SimConfig:
     delivery_gap_p90_s: float = 14.6
     delivery_wide_prob: float = 0.19  # delivery-month share of spreads wider than one tick
     delivery_wide_extra: float = 2.05  # mean extra ticks of a wide spread (mean spread ~1.4 ticks)
+    delivery_volume_share: float = 0.7  # real cu1909 on 2019-09-12: ~117 reported lots/min
+    delivery_spread_tau_s: float = 10.0  # real cu1909: the mid moves in ~17% of snapshot pairs
     varieties: tuple[VarietyParams, ...] = field(default=(CU, AU, AG))
 
     def params(self, var: str) -> VarietyParams:

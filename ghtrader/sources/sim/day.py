@@ -2,9 +2,12 @@
 
 Model: a latent pressure ``a`` (OU, ~20 s memory) drives the fair value ``x`` and tilts the
 visible book (L1 and L5 volume imbalance, trade direction); ``x``'s position inside the tick
-(microprice) shapes the L1 queues. Book features therefore predict mid moves partially; the
+(microprice) shapes the L1 queues. The best prices follow ``x``; the queues evolve by events
+between snapshots (``book.py``: trades against the pre-trade book, adds, cancels), so sizes
+persist like a real SHFE book. Book features therefore predict mid moves partially; the
 sidecar's ``expected_mid_change`` (oracle) predicts them better. Cumulative volume/amount/OI
 restart each trading day; OI moves from the previous day's close to today's end-of-day value.
+Before 2020 volume/amount/OI are reported double-counted, as SHFE did (``market.reporting``).
 """
 
 from __future__ import annotations
@@ -17,20 +20,24 @@ import pandas as pd
 
 from ghtrader.market.calendar import NS_PER_S, TradingCalendar
 from ghtrader.market.contracts import ContractSpec
+from ghtrader.market.reporting import volume_divisor
 from ghtrader.schema import TICK_COLUMNS
+from ghtrader.sources.sim.book import evolve_book
 from ghtrader.sources.sim.clock import session_windows, snapshot_times
 from ghtrader.sources.sim.config import SimConfig
-from ghtrader.sources.sim.kernels import book_prices, latent_path, trade_prices
+from ghtrader.sources.sim.kernels import best_prices, latent_path
 from ghtrader.sources.sim.market import Liquidity, contract_code, stream
 
 LATENT_COLUMNS = ["fair_value", "pressure", "drift_per_s", "expected_mid_change"]
 IMB_FRAC = 3.0  # L1 log-imbalance per unit of microprice position (queue depletion)
 IMB_PRESSURE = 1.2  # L1 log-imbalance per unit of pressure
 IMB_DEEP = 0.35  # L2-L5 log-imbalance per unit of pressure
-IMB_NOISE = 0.7
-SPREAD_TAU_S = 3.0  # how long a widened spread persists
+IMB_NOISE = 0.3
+BOOK_RATE_MAIN = 1.4  # L1 add/cancel events per second of a main contract (2 Hz, busy book)
+BOOK_RATE_GAP_POWER = 1.4  # slower books churn less: real cu1909 in delivery (3 s gaps) ~0.12/s
 MAX_BREAK_S = 60.0  # variance credited across a session break
 MIN_PULL_S = 600.0  # the close-target pull never acts faster than this (no end-of-day sprint)
+DEPTH_SHAPE = np.array([1.0, 1.3, 1.5, 1.6, 1.7])  # median queue of levels 1-5 relative to L1
 OPEN_VOLUME_BOOST = 20.0  # the first snapshot of a session carries the opening auction
 
 
@@ -91,34 +98,48 @@ def generate_contract_day(
         MAX_BREAK_S,
         MIN_PULL_S,
     )
-    extra_gap = np.where(rng.random((n, 8)) < liq.wide_prob, rng.geometric(0.5, (n, 8)), 0)
-    bid, ask = book_prices(
+    bid1, ask1 = best_prices(
         x,
         dt_s,
         rng.random(n),
         rng.random(n),
         rng.geometric(1.0 / liq.wide_extra, n),
         rng.random(n),
-        1 + extra_gap,
         liq.wide_prob,
-        SPREAD_TAU_S,
+        liq.spread_tau_s,
     )
     frac = x - np.floor(x)
-    depth = _depth(rng, n, liq, a, frac)
-    dvol = _trade_volume(rng, dt_s, night, restart, liq, p.night_volume_factor, inp)
+    tilt_l1 = IMB_FRAC * (frac - 0.5) + IMB_PRESSURE * a + IMB_NOISE * rng.standard_normal(n)
+    step = liq.lot_step
+    div = volume_divisor(spec.symbol, day)  # pre-2020 SHFE reports both sides of each trade
+    dvol = _trade_volume(rng, dt_s, night, restart, liq, p.night_volume_factor, inp, div)
     buy_prob = 1.0 / (1.0 + np.exp(-(1.5 * a + 2.0 * (frac - 0.5))))
-    last, high, low = trade_prices(bid[:, 0], ask[:, 0], dvol, buy_prob, rng.random(n))
+    bid, bid_lots, ask, ask_lots, last, high, low, notional = evolve_book(
+        bid1,
+        ask1,
+        dt_s,
+        restart,
+        dvol // step,
+        buy_prob,
+        tilt_l1,
+        IMB_DEEP * a,
+        DEPTH_SHAPE * liq.depth / step,
+        rng.random(n),
+        liq.wide_prob,
+        book_rate(liq),
+        int(rng.integers(2**31)),
+    )
     mult = spec.volume_multiple
     volume = np.cumsum(dvol)
-    last_px = _px(last, tick)
-    amount = np.cumsum(dvol * last_px * mult)
+    amount = np.cumsum(np.round(notional * tick, 8) * step * mult)
     average = np.clip(amount / (volume * mult), _px(low, tick), _px(high, tick))
     oi = _open_interest(volume, inp.prev_oi, inp.eod_oi)
+    volume, amount, oi = volume * div, amount * div, oi * div
     cols: dict[str, object] = {
         "symbol": np.full(n, spec.symbol, dtype=object),
         "datetime_ns": ts,
         "trading_day": np.full(n, day, dtype=object),
-        "last_price": last_px,
+        "last_price": _px(last, tick),
         "average": average,
         "highest": _px(high, tick),
         "lowest": _px(low, tick),
@@ -126,14 +147,14 @@ def generate_contract_day(
     for k in range(5):
         cols[f"bid_price{k + 1}"] = _px(bid[:, k], tick)
     for k in range(5):
-        cols[f"bid_volume{k + 1}"] = depth[:, k]
+        cols[f"bid_volume{k + 1}"] = bid_lots[:, k] * step
     for k in range(5):
         cols[f"ask_price{k + 1}"] = _px(ask[:, k], tick)
     for k in range(5):
-        cols[f"ask_volume{k + 1}"] = depth[:, 5 + k]
+        cols[f"ask_volume{k + 1}"] = ask_lots[:, k] * step
     cols.update(volume=volume, amount=amount, open_interest=oi)
     ticks = pd.DataFrame(cols)[TICK_COLUMNS]
-    mid = (bid[:, 0] + ask[:, 0]) / 2.0
+    mid = (bid1 + ask1) / 2.0
     ahead = np.minimum(np.arange(n) + cfg.horizon, n - 1)
     decay = 1.0 - np.exp(-(t_s[ahead] - t_s) / cfg.alpha_tau_s)
     latent = pd.DataFrame(
@@ -155,17 +176,9 @@ def _px(ticks: np.ndarray, tick: float) -> np.ndarray:
     return np.round(ticks * tick, 8)
 
 
-def _depth(rng: np.random.Generator, n: int, liq: Liquidity, a: np.ndarray, frac: np.ndarray) -> np.ndarray:
-    """Queue sizes (n x 10: bids 1-5 then asks 1-5), tilted by microprice and pressure."""
-    l1 = IMB_FRAC * (frac - 0.5) + IMB_PRESSURE * a + IMB_NOISE * rng.standard_normal(n)
-    tilt = np.empty((n, 10))
-    tilt[:, 0], tilt[:, 5] = l1 / 2.0, -l1 / 2.0
-    deep = IMB_DEEP * a[:, None] / 2.0
-    tilt[:, 1:5], tilt[:, 6:10] = deep, -deep
-    scale = np.array([1.0, 1.3, 1.5, 1.6, 1.7] * 2) * liq.depth
-    size = scale * np.exp(tilt + 0.6 * rng.standard_normal((n, 10)))
-    step = liq.lot_step
-    return (np.maximum(np.rint(size / step), 1) * step).astype(np.int64)
+def book_rate(liq: Liquidity) -> float:
+    """Add/cancel events per second at L1, falling with the contract's typical snapshot gap."""
+    return BOOK_RATE_MAIN * float(np.exp(-BOOK_RATE_GAP_POWER * liq.gap_log_median))
 
 
 def _trade_volume(
@@ -176,10 +189,14 @@ def _trade_volume(
     liq: Liquidity,
     night_factor: float,
     inp: DayInputs,
+    div: int,
 ) -> np.ndarray:
-    """Lots traded since the previous snapshot (lumpy: Poisson with a gamma-mixed rate)."""
+    """Lots traded since the previous snapshot (lumpy: Poisson with a gamma-mixed rate).
+
+    ``volume_per_min`` is the *reported* figure of the calibration era; where the exchange
+    double-counts (``div`` 2) only half of it are real one-sided lots."""
     n = len(dt_s)
-    rate = liq.volume_per_min / 60.0 * np.where(night, night_factor, 1.0)
+    rate = liq.volume_per_min / div / 60.0 * np.where(night, night_factor, 1.0)
     lam = rate * dt_s * rng.gamma(0.5, 2.0, n) * np.where(restart, OPEN_VOLUME_BOOST, 1.0)
     step = liq.lot_step
     dvol = rng.poisson(lam / step).astype(np.int64) * step

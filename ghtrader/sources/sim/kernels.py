@@ -1,4 +1,4 @@
-"""Numba kernels of the sim: the latent pressure / fair value path and the visible L1-L5 prices.
+"""Numba kernels of the sim: the latent pressure / fair value path and the best bid/ask targets.
 
 All randomness is drawn beforehand with numpy Generators (per contract-day streams) and passed
 in, so the kernels are pure and results do not depend on numba's own RNG state. Prices are kept
@@ -57,26 +57,25 @@ def latent_path(
 
 
 @njit(cache=True)
-def book_prices(
+def best_prices(
     x: np.ndarray,
     dt_s: np.ndarray,
     u_change: np.ndarray,
     u_wide: np.ndarray,
     wide_draw: np.ndarray,
     u_split: np.ndarray,
-    level_gaps: np.ndarray,
     wide_prob: float,
     spread_tau: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bid/ask tick indices (n x 5): ``bid1 = floor(x) - eb``, ``ask1 = floor(x) + 1 + ea``.
+    """Best bid/ask tick indices: ``bid1 = floor(x) - eb``, ``ask1 = floor(x) + 1 + ea``.
 
     The extra spread ``eb + ea`` is a Markov state redrawn with rate ``1/spread_tau``: zero
     with probability ``1 - wide_prob``, else ``wide_draw`` ticks split between the sides.
-    ``level_gaps`` (n x 8, >= 1) spaces levels 2-5 (bids first), keeping them strictly ordered.
+    Deeper levels and all queue sizes come from the event-driven book (``book.evolve_book``).
     """
     n = x.shape[0]
-    bid = np.empty((n, 5), np.int64)
-    ask = np.empty((n, 5), np.int64)
+    bid = np.empty(n, np.int64)
+    ask = np.empty(n, np.int64)
     eb = 0
     ea = 0
     for i in range(n):
@@ -87,40 +86,6 @@ def book_prices(
                 eb = w
             ea = w - eb
         core = np.int64(np.floor(x[i]))
-        bid[i, 0] = core - eb
-        ask[i, 0] = core + 1 + ea
-        for k in range(1, 5):
-            bid[i, k] = bid[i, k - 1] - level_gaps[i, k - 1]
-            ask[i, k] = ask[i, k - 1] + level_gaps[i, 3 + k]
+        bid[i] = core - eb
+        ask[i] = core + 1 + ea
     return bid, ask
-
-
-@njit(cache=True)
-def trade_prices(
-    bid1: np.ndarray,
-    ask1: np.ndarray,
-    dvol: np.ndarray,
-    buy_prob: np.ndarray,
-    u_dir: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Last, highest and lowest trade tick index: buys lift the ask, sells hit the bid.
-
-    A snapshot without trades keeps the previous last price; the caller guarantees a trade
-    in the first snapshot of the day so ``last`` is always defined.
-    """
-    n = bid1.shape[0]
-    last = np.empty(n, np.int64)
-    high = np.empty(n, np.int64)
-    low = np.empty(n, np.int64)
-    cur = bid1[0] if n > 0 else 0
-    hi = -(2**62)
-    lo = 2**62
-    for i in range(n):
-        if dvol[i] > 0:
-            cur = ask1[i] if u_dir[i] < buy_prob[i] else bid1[i]
-            hi = max(hi, cur)
-            lo = min(lo, cur)
-        last[i] = cur
-        high[i] = hi
-        low[i] = lo
-    return last, high, low

@@ -78,7 +78,9 @@ def oi_profile(p: VarietyParams, days_to_delivery: float) -> float:
 
 
 def eod_open_interest(cfg: SimConfig, cal: TradingCalendar, spec: ContractSpec, day: dt.date) -> int:
-    """End-of-day open interest of a contract on a trading day (0 when not listed)."""
+    """End-of-day open interest (one-sided lots) of a contract on a trading day (0 when not listed).
+
+    Snapshots report twice this before 2020 (``ghtrader.market.reporting``)."""
     if not is_listed(cal, spec, day):
         return 0
     p = cfg.params(spec.variety)
@@ -107,6 +109,7 @@ class Liquidity:
     depth: float  # median L1 queue (lots)
     volume_per_min: float  # day-session trade volume per minute
     lot_step: int  # order size granularity (cu delivery month trades in multiples of 5)
+    spread_tau_s: float = 3.0  # how long a widened spread persists (thin books stay wide longer)
 
 
 def liquidity(cfg: SimConfig, spec: ContractSpec, share: float, delivery: bool) -> Liquidity:
@@ -124,8 +127,9 @@ def liquidity(cfg: SimConfig, spec: ContractSpec, share: float, delivery: bool) 
             wide_prob=cfg.delivery_wide_prob,
             wide_extra=cfg.delivery_wide_extra,
             depth=p.l1_depth * 1.2,
-            volume_per_min=p.volume_per_min * 0.15,
+            volume_per_min=p.volume_per_min * cfg.delivery_volume_share,
             lot_step=5 if spec.variety == "cu" else 1,
+            spread_tau_s=cfg.delivery_spread_tau_s,
         )
     return Liquidity(
         gap_log_median=1.6 * thin,

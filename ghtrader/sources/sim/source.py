@@ -15,6 +15,7 @@ import pandas as pd
 
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook, ContractSpec
+from ghtrader.market.reporting import volume_divisor
 from ghtrader.sources.base import DayBatch
 from ghtrader.sources.sim.config import SimConfig
 from ghtrader.sources.sim.day import DayInputs, generate_contract_day
@@ -71,15 +72,15 @@ class SimSource:
 
     def day_inputs(self, spec: ContractSpec, trading_day: dt.date) -> DayInputs:
         """Day-level state of one contract: open price, OI share, yesterday's and today's OI."""
-        eod = self.eod_open_interest(spec.symbol, trading_day)
+        eod = self._eod_oi(spec.symbol, trading_day)
         biggest = max(
-            self.eod_open_interest(s.symbol, trading_day) for s in self.book.listed(spec.variety, trading_day)
+            self._eod_oi(s.symbol, trading_day) for s in self.book.listed(spec.variety, trading_day)
         )
         share = eod / max(biggest, 1)
         delivery = trading_day >= spec.delivery_month_start
         levels = self._level(spec.variety)
         try:
-            prev_oi = self.eod_open_interest(spec.symbol, self.calendar.prev_trading_day(trading_day))
+            prev_oi = self._eod_oi(spec.symbol, self.calendar.prev_trading_day(trading_day))
         except ValueError:  # first day of the holiday list: no yesterday to open from
             prev_oi = eod
         return DayInputs(
@@ -93,7 +94,12 @@ class SimSource:
         )
 
     def eod_open_interest(self, symbol: str, trading_day: dt.date) -> int:
-        """End-of-day OI of a contract (equals its last tick's ``open_interest``; 0 if not listed)."""
+        """End-of-day OI of a contract as reported (equals its last tick's ``open_interest``: doubled
+        before 2020 on SHFE, like real snapshots; 0 if not listed)."""
+        return self._eod_oi(symbol, trading_day) * volume_divisor(symbol, trading_day)
+
+    def _eod_oi(self, symbol: str, trading_day: dt.date) -> int:
+        """One-sided end-of-day OI (the sim's internal state)."""
         return eod_open_interest(self.config, self.calendar, self.book.get(symbol), trading_day)
 
     def eod_oi_table(self, var: str, days: Iterable[dt.date]) -> pd.DataFrame:

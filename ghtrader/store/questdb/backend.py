@@ -1,19 +1,25 @@
 """``QuestDbStore``: the tick-store interface on QuestDB (ILP writes, PGWire reads).
 
-Traps: the coverage index row is the commit record — it is written after the ticks, and readers
-trust only it (a crash between the two leaves ticks without an index row; the re-ingest re-sends
-them and dedup makes that harmless). WAL tables apply writes asynchronously, so after a write the
-store waits until ``wal_tables()`` reports the tables applied. QuestDB cannot delete rows: a
-``replace`` that sends fewer rows than a partition already holds is refused after the upsert with
-the row counts (ticks are append-only there; see ``ghtrader db sync``). Sidecars live in the lake.
+Traps: the coverage index row is the commit record — it is sent after the ticks' request has been
+committed to the WAL, and readers trust only it (a crash between the two leaves ticks without an
+index row; the re-ingest re-sends them and dedup makes that harmless). WAL tables apply writes
+asynchronously; a write waits only for its (small) index rows to be applied, not for the ticks
+(``wal.WalTracker``): reads of a tick table this store wrote wait first, and a day read checks the
+index's row count, waiting for a lagging WAL before calling a day incomplete (``reads.IncompleteDay``).
+Partitions written inside ``batch()`` share ILP requests (see there).
+The write path's own look-ups (is this day indexed? marked no-data?) use what this store wrote
+plus the server's answer, so they never wait. QuestDB cannot delete rows: a ``replace`` that sends
+fewer rows than a partition already holds is refused after the upsert with the row counts (ticks
+are append-only there; see ``ghtrader db sync``). Sidecars live in the lake.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -35,42 +41,36 @@ from ghtrader.store.questdb.ddl import (
     tick_table,
 )
 from ghtrader.store.questdb.digest import table_digest
+from ghtrader.store.questdb.entry import CoverageEntry, Pending
 from ghtrader.store.questdb.pg import PgClient, as_date, ts_literal
 from ghtrader.store.questdb.reads import IncompleteDay, assemble, day_sql, fetched_columns
-from ghtrader.store.questdb.wire import WireConnection, to_table
+from ghtrader.store.questdb.wal import WalTracker
+from ghtrader.store.questdb.wire import WireConnection, row_bytes, to_table
 
 NIGHT_LEAD_NS = 7 * ilp.NS_PER_DAY  # a trading day's first tick is at most a long weekend earlier
-
-
-@dataclass(frozen=True)
-class CoverageEntry:
-    """One coverage-index row: what QuestDB holds for (dataset, symbol, trading_day)."""
-
-    dataset: str
-    symbol: str
-    trading_day: dt.date
-    rows: int
-    first_datetime_ns: int
-    last_datetime_ns: int
-    row_hash: str
-    schema_hash: str
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class QuestDbStore:
     """Tick store on a QuestDB server; see the module docstring for the commit protocol."""
 
-    def __init__(self, config: QuestDbConfig, *, wait_visible: bool = True) -> None:
+    def __init__(self, config: QuestDbConfig) -> None:
         self.config = config
         self.pg = PgClient(config)
         self.wire = WireConnection(config)
-        self.wait_visible = wait_visible
+        self.wal = WalTracker(self.pg, config.wal_wait_s)
         self.coverage_spec = coverage_table(config.table_prefix)
         self.no_data_spec = no_data_table(config.table_prefix)
         self.schedule_spec = schedule_table(config.table_prefix)
+        self._index = (self.coverage_spec.name, self.no_data_spec.name)
+        self._written: dict[tuple[str, str, dt.date], CoverageEntry] = {}
+        self._no_data_local: dict[tuple[str, str, dt.date], bool] = {}
+        self._server_view: dict[
+            tuple[str, str], tuple[float, dict[dt.date, CoverageEntry], set[dt.date]]
+        ] = {}
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._pending: list[Pending] = []
+        self._pending_rows = 0
 
     def __enter__(self) -> QuestDbStore:
         return self
@@ -79,6 +79,7 @@ class QuestDbStore:
         self.close()
 
     def close(self) -> None:
+        self._commit_pending()
         self.pg.close()
         self.wire.close()
 
@@ -100,7 +101,7 @@ class QuestDbStore:
 
     # ----------------------------------------------------------------- ILP
     def send(self, frames: Sequence[tuple[pd.DataFrame, TableSpec]]) -> int:
-        """Send frames over ILP/HTTP (one transactional request per batch), then wait for WAL apply."""
+        """Send frames over ILP/HTTP, one transactional request per batch; return once they are applied."""
         from questdb import QuestDBError, Sender
 
         probe_tcp(self.config.host, self.config.ilp_port, "ILP/HTTP", self.config.connect_timeout_s)
@@ -109,31 +110,15 @@ class QuestDbStore:
             with Sender.from_conf(self.config.ilp_conf(), **self.config.sender_kwargs()) as sender:
                 for frame, spec in frames:
                     sent += ilp.send_frame(sender, frame, spec, self.config.batch_rows)
+                    self.wal.wrote([spec.name])
         except QuestDBError as exc:
             raise QuestDbUnavailable(f"QuestDB ILP at {self.config.ilp_addr} failed: {exc}") from None
-        if self.wait_visible:
-            self.wait_applied(sorted({spec.name for _, spec in frames}))
+        self.wal.settle([spec.name for _, spec in frames])  # small index writes: visible on return
         return sent
 
     def wait_applied(self, names: Sequence[str]) -> None:
         """Block until the WAL of ``names`` is applied (writes visible to queries)."""
-        deadline = time.monotonic() + self.config.wal_wait_s
-        sql = (
-            "SELECT name, suspended, writerTxn, sequencerTxn FROM wal_tables() "
-            f"WHERE name IN ({', '.join(_quote(n) for n in names)})"
-        )
-        while True:
-            _, rows = self.pg.query(sql)
-            for name, suspended, _w, _s in rows:
-                if suspended:
-                    raise RuntimeError(f"QuestDB suspended the WAL of {name}: check its log, then RESUME WAL")
-            if all(w >= s for _n, _sus, w, s in rows):
-                return
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"QuestDB did not apply the WAL of {list(names)} in {self.config.wal_wait_s}s"
-                )
-            time.sleep(0.05)
+        self.wal.wait_applied(names)
 
     # ----------------------------------------------------------------- writes
     def write_partition(
@@ -160,7 +145,11 @@ class QuestDbStore:
             )
         digest, spec = table_digest(table), self.tick_spec(dataset)
         files = (spec.name,)
-        old = self.entry(dataset, symbol, trading_day)
+        key = (dataset, symbol, trading_day)
+        with self._lock:
+            old = self._written.get(key)
+        if old is None:
+            old = self._server(dataset, symbol)[0].get(trading_day)
         if old is not None and old.row_hash == digest and not resend:
             return PartitionInfo(dataset, symbol, trading_day, old.rows, files, digest, False, "unchanged")
         if old is not None and mode == "skip_existing" and not resend:
@@ -168,29 +157,97 @@ class QuestDbStore:
                 dataset, symbol, trading_day, old.rows, files, old.row_hash, False, "kept_existing"
             )
         first, last = int(ts[0]), int(ts[-1])
-        cov = ilp.coverage_frame(
-            dataset,
-            symbol,
-            trading_day,
-            rows=table.num_rows,
-            first_ns=first,
-            last_ns=last,
-            row_hash=digest,
-            schema_hash=schema_hash(table.schema),
-        )
-        frames = [(ilp.tick_frame(table, spec), spec), (cov, self.coverage_spec)]
-        if trading_day in self.no_data_days(dataset, symbol):
-            frames.append((ilp.no_data_frame(dataset, symbol, [trading_day], False), self.no_data_spec))
-        self.send(frames)
-        if old is not None and self.wait_visible:
-            lo, hi = min(first, old.first_datetime_ns), max(last, old.last_datetime_ns)
-            held = self.count_between(spec, symbol, lo, hi)
-            if held != table.num_rows:
-                raise ValueError(
-                    f"{spec.name} holds {held} rows for {symbol} {trading_day} after replacing with "
-                    f"{table.num_rows}: QuestDB cannot delete the stale rows"
-                )
+        new = CoverageEntry(*key, table.num_rows, first, last, digest, schema_hash(table.schema))
+        item = Pending(new, ilp.tick_frame(table, spec), spec, self._marked_no_data(key), old)
+        with self.batch():
+            with self._lock:
+                self._written[key] = new
+                self._no_data_local[key] = False
+                self._pending.append(item)
+                self._pending_rows += table.num_rows
+                full = self._pending_rows >= self.config.batch_rows
+            if full:
+                self._commit_pending()
         return PartitionInfo(dataset, symbol, trading_day, table.num_rows, files, digest, True, "written")
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group the partitions written inside into few ILP requests, committed at exit.
+
+        Ticks go out in transactional requests of up to ``config.batch_rows`` rows (several
+        partitions per request), then one request with their coverage rows (the commit records),
+        whenever the pending rows reach ``batch_rows`` and when the outermost ``batch`` exits; a write
+        outside any batch commits at once. Reads commit pending writes first.
+        """
+        with self._lock:
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                last = self._depth == 0
+            if last:
+                self._commit_pending()
+
+    def _commit_pending(self) -> None:
+        with self._lock:
+            items, self._pending, self._pending_rows = self._pending, [], 0
+        if not items:
+            return
+        try:
+            self._flush(items)
+        except BaseException:
+            with self._lock:  # nothing of the failed batch is known to be committed
+                for p in items:
+                    self._written.pop(p.entry.key, None)
+                    self._no_data_local.pop(p.entry.key, None)
+            raise
+        for p in items:
+            if p.old is not None:
+                self._check_replaced(p)
+
+    def _flush(self, items: list[Pending]) -> None:
+        """Ticks first (per table, ``batch_rows`` per request), then the coverage rows, then un-marks."""
+        from questdb import QuestDBError, Sender
+
+        probe_tcp(self.config.host, self.config.ilp_port, "ILP/HTTP", self.config.connect_timeout_s)
+        try:
+            with Sender.from_conf(self.config.ilp_conf(), **self.config.sender_kwargs()) as sender:
+                for spec in {p.spec.name: p.spec for p in items}.values():
+                    frames = [p.frame for p in items if p.spec.name == spec.name]
+                    ilp.send_frames(sender, frames, spec, self.config.batch_rows)
+                    self.wal.wrote([spec.name])
+                ilp.send_rows(sender, self.coverage_spec, [ilp.coverage_row(p.entry) for p in items])
+                self.wal.wrote([self.coverage_spec.name])
+                unmark = [ilp.no_data_row(p.entry.dataset, p.entry.symbol, p.entry.trading_day, False)
+                          for p in items if p.unmark_no_data]  # fmt: skip
+                if unmark:
+                    ilp.send_rows(sender, self.no_data_spec, unmark)
+                    self.wal.wrote([self.no_data_spec.name])
+        except QuestDBError as exc:
+            raise QuestDbUnavailable(f"QuestDB ILP at {self.config.ilp_addr} failed: {exc}") from None
+        self.wal.settle(self._index)  # commit records visible to every reader on return
+
+    def _check_replaced(self, p: Pending) -> None:
+        """After a ``replace``, the day must hold exactly the new rows (QuestDB cannot delete)."""
+        assert p.old is not None
+        e, spec = p.entry, p.spec
+        lo, hi = (
+            min(e.first_datetime_ns, p.old.first_datetime_ns),
+            max(e.last_datetime_ns, p.old.last_datetime_ns),
+        )
+        held = self.count_between(spec, e.symbol, lo, hi)
+        if held != e.rows:
+            raise ValueError(
+                f"{spec.name} holds {held} rows for {e.symbol} {e.trading_day} after replacing with "
+                f"{e.rows}: QuestDB cannot delete the stale rows"
+            )
+
+    def _visible(self, names: Iterable[str]) -> None:
+        """Commit this store's pending writes, then wait until its writes to ``names`` are applied."""
+        self._commit_pending()
+        self.wal.settle(names)
 
     def write_sidecar(
         self, name: str, symbol: str, day: dt.date, table: pa.Table, *, mode: WriteMode = "skip_existing"
@@ -207,7 +264,9 @@ class QuestDbStore:
         "dataset, symbol, trading_day, row_count, first_datetime_ns, last_datetime_ns, row_hash, schema_hash"
     )
 
-    def _coverage_rows(self, where: str, params: list[Any]) -> list[CoverageEntry]:
+    def _coverage_rows(self, where: str, params: list[Any], settle: bool = True) -> list[CoverageEntry]:
+        if settle:
+            self._visible(self._index)
         sql = f"SELECT {self._COVERAGE_COLUMNS} FROM {self.coverage_spec.name} WHERE {where} ORDER BY symbol, ts"
         _, rows = self.pg.query(sql, params)
         out = [
@@ -225,11 +284,50 @@ class QuestDbStore:
 
     def entry(self, dataset: str, symbol: str, day: dt.date) -> CoverageEntry | None:
         """The index row of one day: one query on that day's timestamp (no scan of the symbol's days)."""
+        return self._entry(dataset, symbol, day, settle=True)
+
+    def _entry(self, dataset: str, symbol: str, day: dt.date, settle: bool = False) -> CoverageEntry | None:
         dataset_schema(dataset)
         found = self._coverage_rows(
-            f"ts = {ts_literal(ilp.day_ns(day))} AND dataset = %s AND symbol = %s", [dataset, symbol]
+            f"ts = {ts_literal(ilp.day_ns(day))} AND dataset = %s AND symbol = %s", [dataset, symbol], settle
         )
         return found[-1] if found else None
+
+    SERVER_VIEW_TTL_S = 60.0
+
+    def _server(self, dataset: str, symbol: str) -> tuple[dict[dt.date, CoverageEntry], set[dt.date]]:
+        """The server's index and no-data days of a symbol, fetched once per ``SERVER_VIEW_TTL_S``.
+
+        The write path's look-ups: two queries per symbol instead of two per partition. What this
+        store wrote since is overlaid by ``_written`` / ``_no_data_local`` (one writer per partition
+        is assumed, as for the lake).
+        """
+        now = time.monotonic()
+        with self._lock:
+            cached = self._server_view.get((dataset, symbol))
+        if cached is not None and now - cached[0] < self.SERVER_VIEW_TTL_S:
+            return cached[1], cached[2]
+        where = "dataset = %s AND symbol = %s"
+        entries = {e.trading_day: e for e in self._coverage_rows(where, [dataset, symbol], settle=False)}
+        _, rows = self.pg.query(
+            f"SELECT trading_day, no_data FROM {self.no_data_spec.name} WHERE {where} ORDER BY ts",
+            [dataset, symbol],
+        )
+        marks: dict[dt.date, bool] = {}
+        for d, flag in rows:  # in ts order: the last row of a day wins, as dedup would
+            marks[as_date(d)] = bool(flag)
+        view = (now, entries, {d for d, flag in marks.items() if flag})
+        with self._lock:
+            self._server_view[(dataset, symbol)] = view
+        return view[1], view[2]
+
+    def _marked_no_data(self, key: tuple[str, str, dt.date]) -> bool:
+        """Whether a day is marked no-data: this store's own marks, else the server's."""
+        with self._lock:
+            local = self._no_data_local.get(key)
+        if local is not None:
+            return local
+        return key[2] in self._server(key[0], key[1])[1]
 
     def days(self, dataset: str, symbol: str) -> list[dt.date]:
         return [e.trading_day for e in self.coverage(dataset, symbol)]
@@ -265,8 +363,14 @@ class QuestDbStore:
     def read_entry(self, e: CoverageEntry, columns: Sequence[str] | None = None) -> pa.Table:
         """The rows of one index row's day in one binary PGWire round trip, checked against its count."""
         schema, spec = self._schema(e.dataset, columns), self.tick_spec(e.dataset)
-        sql = day_sql(spec, fetched_columns(schema), e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
-        result = self.wire.query(sql, [e.symbol])
+        cols = fetched_columns(schema)
+        sql = day_sql(spec, cols, e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
+        size = e.rows * row_bytes(len(cols))
+        self._visible([spec.name])
+        result = self.wire.query(sql, [e.symbol], size)
+        if result.rows != e.rows and self.wal.lagging(spec.name):  # another writer's WAL not applied yet
+            self.wal.wait_applied([spec.name])
+            result = self.wire.query(sql, [e.symbol], size)
         if result.rows != e.rows:
             raise IncompleteDay(e.dataset, e.symbol, e.trading_day, e.rows, result.rows, spec.name)
         return assemble(result, schema, e.symbol, e.trading_day)
@@ -274,6 +378,7 @@ class QuestDbStore:
     def scan_day(self, dataset: str, symbol: str, day: dt.date) -> pa.Table:
         """The rows QuestDB actually holds for a trading day, ignoring the index (for repair)."""
         schema, spec = dataset_schema(dataset), self.tick_spec(dataset)
+        self._visible([spec.name])
         hi = ilp.day_ns(day) + ilp.NS_PER_DAY
         result = self.wire.query(
             f"SELECT {', '.join(schema.names)} FROM {spec.name} WHERE symbol = $1 "
@@ -284,6 +389,7 @@ class QuestDbStore:
         return to_table(result, schema)
 
     def count_between(self, spec: TableSpec, symbol: str, lo_ns: int, hi_ns: int) -> int:
+        self._visible([spec.name])
         _, rows = self.pg.query(
             f"SELECT count() FROM {spec.name} WHERE symbol = %s AND ts >= {ts_literal(lo_ns)} "
             f"AND ts <= {ts_literal(hi_ns, up=True)} AND datetime_ns >= {lo_ns} AND datetime_ns <= {hi_ns}",
@@ -293,9 +399,9 @@ class QuestDbStore:
 
     def day_counts(self, dataset: str, symbol: str, start: dt.date, end: dt.date) -> dict[dt.date, int]:
         """Rows actually present per trading day in ``[start, end]`` (a scan: for repair, not for coverage)."""
-        epoch = dt.date(1970, 1, 1)
-        lo = (start - epoch).days * ilp.NS_PER_DAY - NIGHT_LEAD_NS
-        hi = ((end - epoch).days + 1) * ilp.NS_PER_DAY
+        lo = ilp.day_ns(start) - NIGHT_LEAD_NS
+        hi = ilp.day_ns(end) + ilp.NS_PER_DAY
+        self._visible([self.tick_spec(dataset).name])
         _, rows = self.pg.query(
             f"SELECT trading_day, count() FROM {self.tick_spec(dataset).name} WHERE symbol = %s "
             f"AND ts >= {ts_literal(lo)} AND ts < {ts_literal(hi)} GROUP BY trading_day",
@@ -306,6 +412,7 @@ class QuestDbStore:
 
     # ----------------------------------------------------------------- no-data markers
     def no_data_days(self, dataset: str, symbol: str) -> list[dt.date]:
+        self._visible(self._index)
         _, rows = self.pg.query(
             f"SELECT trading_day, no_data FROM {self.no_data_spec.name} WHERE dataset = %s AND symbol = %s",
             [dataset, symbol],
@@ -319,6 +426,8 @@ class QuestDbStore:
         new = sorted(set(days) - have)
         if new:
             self.send([(ilp.no_data_frame(dataset, symbol, new, True), self.no_data_spec)])
+            with self._lock:
+                self._no_data_local.update({(dataset, symbol, d): True for d in new})
         return new
 
     def missing_days(self, dataset: str, symbol: str, wanted_days: Iterable[dt.date]) -> list[dt.date]:

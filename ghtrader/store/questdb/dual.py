@@ -2,7 +2,10 @@
 
 Writes go to QuestDB first, then to the lake; if QuestDB is down the write fails in one line
 (``QuestDbUnavailable``) *before* the lake is touched, so the mirror never gets ahead of the
-canonical store silently. Coverage (``days``, ``has_partition``, no-data) is QuestDB's: a day only the
+canonical store silently. Inside a ``batch`` (the ingest's ``write_frame``) QuestDB commits the
+frame's partitions together at the end, so a server lost mid-batch leaves the lake ahead for that
+frame — loudly (the batch raises), and QuestDB's coverage index still calls those days missing, so
+the resumable ingest (or ``db sync``) re-sends them. Coverage (``days``, ``has_partition``, no-data) is QuestDB's: a day only the
 lake has is therefore "missing" and a resumable ingest re-sends it (the lake write is then a no-op),
 while ``ghtrader db sync`` repairs either side without refetching. Reads prefer QuestDB and fall
 back to the lake for days QuestDB does not hold. Sidecars (sim latent state) live in the lake only.
@@ -17,14 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pyarrow as pa
 
 from ghtrader.store.base import PartitionInfo, WriteMode, dataset_schema
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.questdb.backend import CoverageEntry, QuestDbStore
+from ghtrader.store.questdb.backend import QuestDbStore
 from ghtrader.store.questdb.digest import table_digest
+from ghtrader.store.questdb.entry import CoverageEntry
 from ghtrader.store.questdb.reads import IncompleteDay
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,10 @@ class DualStore:
 
     def close(self) -> None:
         self.questdb.close()
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group QuestDB writes (see ``QuestDbStore.batch``); lake writes stay immediate."""
+        return self.questdb.batch()
 
     def write_partition(
         self,

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ghtrader.store.questdb.ddl import TableSpec
+from ghtrader.store.questdb.entry import CoverageEntry
 
 MS_PER_DAY = 86_400_000
 NS_PER_DAY = 86_400 * 10**9
@@ -113,6 +114,47 @@ def coverage_frame(
     )
 
 
+IndexRow = tuple[dict[str, str], dict[str, Any], int]  # symbols, columns, designated ts (ns)
+
+
+def coverage_row(e: CoverageEntry) -> IndexRow:
+    """One coverage-index row for ``Buffer.row`` (no pandas: a batch commits many of them)."""
+    return (
+        {"dataset": e.dataset, "symbol": e.symbol, "schema_hash": e.schema_hash},
+        {
+            "trading_day": int(days_ms([e.trading_day])[0]),
+            "row_count": e.rows,
+            "first_datetime_ns": e.first_datetime_ns,
+            "last_datetime_ns": e.last_datetime_ns,
+            "row_hash": e.row_hash,
+        },
+        day_ns(e.trading_day),
+    )
+
+
+def no_data_row(dataset: str, symbol: str, day: dt.date, no_data: bool) -> IndexRow:
+    return (
+        {"dataset": dataset, "symbol": symbol},
+        {"trading_day": int(days_ms([day])[0]), "no_data": no_data},
+        day_ns(day),
+    )
+
+
+def fill_rows(buffer: Any, spec: TableSpec, rows: Sequence[IndexRow]) -> Any:
+    from questdb import TimestampNanos
+
+    for symbols, columns, at_ns in rows:
+        buffer.row(spec.name, symbols=symbols, columns=columns, at=TimestampNanos(at_ns))
+    return buffer
+
+
+def send_rows(sender: Any, spec: TableSpec, rows: Sequence[IndexRow]) -> int:
+    """Index rows in one transactional request."""
+    if rows:
+        sender.flush(fill_rows(sender.new_buffer(), spec, rows), transactional=True)
+    return len(rows)
+
+
 def no_data_frame(dataset: str, symbol: str, days: Sequence[dt.date], no_data: bool) -> pd.DataFrame:
     """No-data marker rows; ``no_data=False`` rows un-mark days that later got ticks."""
     n = len(days)
@@ -165,6 +207,25 @@ def fill_buffer(buffer: Any, frame: pd.DataFrame, spec: TableSpec) -> Any:
 def build_buffer(frame: pd.DataFrame, spec: TableSpec, protocol_version: int = 2) -> Any:
     """A standalone ``Buffer`` holding ``frame`` (no server needed; what ``send_frame`` would send)."""
     return fill_buffer(buffer_class()(protocol_version=protocol_version), frame, spec)
+
+
+def send_frames(sender: Any, frames: Sequence[pd.DataFrame], spec: TableSpec, batch_rows: int) -> int:
+    """Send several partitions' frames in transactional requests of about ``batch_rows`` rows each.
+
+    Partitions are packed whole into a request until it reaches ``batch_rows``; a partition larger
+    than that is split (the coverage row, sent after all of them, is what commits a partition).
+    """
+    sent, buf, n = 0, sender.new_buffer(), 0
+    for frame in frames:
+        for part in batches(frame, batch_rows):
+            fill_buffer(buf, part, spec)
+            n += len(part)
+            if n >= batch_rows:
+                sender.flush(buf, transactional=True)
+                sent, buf, n = sent + n, sender.new_buffer(), 0
+    if n:
+        sender.flush(buf, transactional=True)
+    return sent + n
 
 
 def send_frame(sender: Any, frame: pd.DataFrame, spec: TableSpec, batch_rows: int) -> int:

@@ -82,21 +82,31 @@ class PgClient:
             ) from None
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Run ``sql``; return (column names, rows). Statements without a result give ``([], [])``."""
+        """Run ``sql``; return (column names, rows). Statements without a result give ``([], [])``.
+
+        A connection that broke while idle (the server restarted) is reopened once and the query
+        retried; a failure on a fresh connection is ``QuestDbUnavailable``.
+        """
         import psycopg
 
         with self._lock:
-            if self._conn is None or self._conn.closed:
-                self._conn = self._connect()
-            try:
-                with self._conn.cursor() as cur:
-                    cur.execute(sql, params)  # type: ignore[arg-type]
-                    if cur.description is None:
-                        return [], []
-                    return [d.name for d in cur.description], list(cur.fetchall())
-            except psycopg.OperationalError as exc:
-                self._conn = None
-                raise QuestDbUnavailable(f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}") from None
+            for attempt in (1, 2):
+                fresh = self._conn is None or self._conn.closed
+                if fresh:
+                    self._conn = self._connect()
+                try:
+                    with self._conn.cursor() as cur:
+                        cur.execute(sql, params)  # type: ignore[arg-type]
+                        if cur.description is None:
+                            return [], []
+                        return [d.name for d in cur.description], list(cur.fetchall())
+                except psycopg.OperationalError as exc:
+                    self._conn = None
+                    if fresh or attempt == 2:
+                        raise QuestDbUnavailable(
+                            f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}"
+                        ) from None
+            raise AssertionError("unreachable")
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self.query(sql, params)

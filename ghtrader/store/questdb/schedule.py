@@ -21,6 +21,7 @@ def write_schedule(store: QuestDbStore, var: str, schedule: pd.DataFrame, schedu
 def read_schedule(store: QuestDbStore, var: str) -> pd.DataFrame:
     """The stored schedule of ``var`` in day order, ``trading_day`` as ``date``."""
     spec = store.schedule_spec
+    store.wal.settle([spec.name])
     names = [n for n, _ in spec.columns if n not in ("ts", "variety", "schedule_hash")]
     cols, rows = store.pg.query(
         f"SELECT {', '.join(names)} FROM {spec.name} WHERE variety = %s ORDER BY ts", [var]

@@ -76,9 +76,31 @@ class LocalQuestDb:
         return proc.stdout.strip()
 
     def start(self) -> str:
-        return self._run(
+        """Start (or restart on the same data and ports); return once a PGWire login works.
+
+        ``run.sh`` returns when the port accepts connections; after a ``kill -9`` the server may
+        still be replaying its WAL then, so logins are retried until ``start_timeout_s``.
+        """
+        out = self._run(
             "start", str(self.data_dir), str(self.pg_port), str(self.ilp_tcp_port), str(self.http_port)
         )
+        self._wait_for_login()
+        return out
+
+    def _wait_for_login(self) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + self.start_timeout_s
+        kwargs = self.config(connect_timeout_s=5.0).pg_kwargs()
+        while True:
+            try:
+                with psycopg.connect(**kwargs) as conn:
+                    conn.execute("SELECT 1")
+                return
+            except psycopg.OperationalError as exc:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"QuestDB on {self.pg_port} accepts no login: {exc}") from None
+                time.sleep(0.2)
 
     def stop(self) -> str:
         return self._run("stop", str(self.data_dir))

@@ -236,10 +236,10 @@ class WireConnection:
         head = self._read_exact(5)
         return head[:1], self._read_exact(struct.unpack_from("!I", head, 1)[0] - 4)
 
-    def _read_until_ready(self) -> np.ndarray:
+    def _read_until_ready(self, size: int = 1 << 20) -> np.ndarray:
         """Receive everything up to and including ReadyForQuery ('Z') into one uint8 array."""
         assert self._sock is not None
-        buf = bytearray(1 << 20)
+        buf = bytearray(max(size, 1 << 16))
         view, n = memoryview(buf), 0
         while True:
             if n == len(buf):
@@ -258,35 +258,34 @@ class WireConnection:
                 if _ends_with_ready(arr):
                     return arr
 
-    def query(self, sql: str, params: Sequence[str] = ()) -> BinaryResult:
-        """Run ``sql`` (``$1``.. bound to text ``params``) and decode every column in binary."""
+    def query(self, sql: str, params: Sequence[str] = (), expect_bytes: int = 0) -> BinaryResult:
+        """Run ``sql`` (``$1``.. bound to text ``params``) and decode every column in binary.
+
+        ``expect_bytes`` sizes the receive buffer up front (a day read knows its row count).
+        """
         with self._lock:
-            buf = self._roundtrip(sql, params)
+            buf = self._roundtrip(sql, params, expect_bytes)
         return _parse_answer(buf)
 
-    def _roundtrip(self, sql: str, params: Sequence[str]) -> np.ndarray:
-        try:
-            if self._sock is None:
-                self._connect()
-            assert self._sock is not None
-            bind_params = b"".join(struct.pack("!i", len(p.encode())) + p.encode() for p in params)
-            bind = (
-                b"\x00\x00"  # portal, statement: unnamed
-                + struct.pack("!hh", 0, len(params))  # all parameters text
-                + bind_params
-                + struct.pack("!hh", 1, 1)  # every result column binary
-            )
-            self._sock.sendall(
-                _msg(b"P", b"\x00" + _cstr(sql) + struct.pack("!h", 0))
-                + _msg(b"B", bind)
-                + _msg(b"D", b"P\x00")
-                + _msg(b"E", b"\x00" + struct.pack("!i", 0))
-                + _msg(b"S", b"")
-            )
-            return self._read_until_ready()
-        except OSError as exc:
-            self.close()
-            raise QuestDbUnavailable(f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}") from None
+    def _roundtrip(self, sql: str, params: Sequence[str], expect_bytes: int = 0) -> np.ndarray:
+        """Send the query, return the raw answer; a socket that broke while idle is reopened once."""
+        for attempt in (1, 2):
+            fresh = self._sock is None
+            try:
+                if self._sock is None:
+                    self._connect()
+                assert self._sock is not None
+                self._sock.sendall(_query_messages(sql, params))
+                return self._read_until_ready(4096 + expect_bytes)
+            except OSError as exc:
+                self.close()
+                if isinstance(exc, QuestDbUnavailable) or fresh or attempt == 2:
+                    if isinstance(exc, QuestDbUnavailable):
+                        raise
+                    raise QuestDbUnavailable(
+                        f"QuestDB PGWire at {self.config.pg_addr} failed: {exc}"
+                    ) from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._sock is not None:
@@ -294,6 +293,24 @@ class WireConnection:
                 self._sock.sendall(_msg(b"X", b""))
             self._sock.close()
             self._sock = None
+
+
+def row_bytes(ncols: int) -> int:
+    """Upper bound of one binary DataRow of ``ncols`` 8-byte columns (header + length-prefixed fields)."""
+    return 7 + 12 * ncols
+
+
+def _query_messages(sql: str, params: Sequence[str]) -> bytes:
+    """Parse + Bind (text parameters, every result column binary) + Describe + Execute + Sync."""
+    bind_params = b"".join(struct.pack("!i", len(p.encode())) + p.encode() for p in params)
+    bind = b"\x00\x00" + struct.pack("!hh", 0, len(params)) + bind_params + struct.pack("!hh", 1, 1)
+    return (
+        _msg(b"P", b"\x00" + _cstr(sql) + struct.pack("!h", 0))
+        + _msg(b"B", bind)
+        + _msg(b"D", b"P\x00")
+        + _msg(b"E", b"\x00" + struct.pack("!i", 0))
+        + _msg(b"S", b"")
+    )
 
 
 def _ends_with_ready(arr: np.ndarray) -> bool:

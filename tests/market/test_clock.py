@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ghtrader.market.calendar import TradingCalendar
+from ghtrader.market.clock import SessionClock, midnight_ns
 from ghtrader.market.sessions import variety_sessions
-from ghtrader.trade.session import SessionClock, midnight_ns
 
 S = 1_000_000_000
 

@@ -1,0 +1,380 @@
+"""The live tick recorder: de-duplicate, gate, buffer and append-commit live ticks into the lake.
+
+Flow: ``accept`` (feed thread) classifies each row against the per-symbol watermark - newer rows
+are kept, rows at or below the last kept time are duplicates, rows *between* the stored watermark
+and the last kept time are time going backwards and are quarantined - then the quality gate of
+batch ingest runs on the kept rows (with each symbol's last accepted row prepended, so the
+sequential rules see across batches) and ``flush`` appends the clean rows to their (symbol,
+trading day) partitions under the partition lock. Restarts seed the watermark from the manifests,
+so a restart never writes a duplicate; the first tick of each symbol after a (re)start records a
+gap back to the last stored row (or to its session open), which the nightly ingest backfills.
+
+Traps: the gate's sequential rules compare with the last *accepted* row, which after a restart
+lives in the lake, not in memory (the context row is read back once per symbol); validation runs
+on accumulated rows (every ``validate_every_s``), not per feed batch, because its fixed cost per
+call dominates at high tick rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ghtrader.live.clock import SymbolSessions
+from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
+from ghtrader.live.gaps import Gap, GapLog
+from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_rows
+from ghtrader.live.metrics import RecorderMetrics
+from ghtrader.market.calendar import TradingCalendar
+from ghtrader.market.contracts import ContractBook
+from ghtrader.schema import TICK_COLUMNS, to_arrow, to_pandas
+from ghtrader.store.base import dataset_schema
+from ghtrader.store.lake import ParquetLake
+from ghtrader.store.quarantine import quarantine_rows
+
+LockFn = Callable[[str], AbstractContextManager[object]]
+
+
+@dataclass(frozen=True)
+class RecorderConfig:
+    """Flush cadence, staleness bound and where things go."""
+
+    quarantine_dir: Path
+    flush_s: float = 2.0
+    stale_s: float = 60.0
+    validate_every_s: float = 0.5
+    max_files: int = 64  # compact a partition once it has this many files
+    commit_workers: int = 32  # partitions committed in parallel (fsync waits overlap)
+    dataset: str = "ticks"
+    source: str = "sim"
+
+
+@dataclass
+class FlushResult:
+    rows: int = 0
+    partitions: int = 0
+    quarantined: int = 0
+    seconds: float = 0.0
+    taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
+    latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+class Recorder:
+    """Buffers live ticks and commits them; thread-safe between one feed thread and flushers."""
+
+    def __init__(
+        self,
+        lake: ParquetLake,
+        config: RecorderConfig,
+        *,
+        calendar: TradingCalendar,
+        book: ContractBook,
+        gaps: GapLog,
+        metrics: RecorderMetrics,
+        market_now: Callable[[], int],
+        lock: LockFn = lambda _symbol: nullcontext(),
+        wall: Callable[[], float] = time.time,
+        wall_at: Callable[[int], float] = lambda ns: ns / 1e9,
+        questdb: Any = None,
+    ) -> None:
+        self.lake = lake
+        self.config = config
+        self.calendar = calendar
+        self.book = book
+        self.sessions = SymbolSessions(calendar, book)
+        self.gaps = gaps
+        self.metrics = metrics
+        self.market_now = market_now
+        self.lock = lock
+        self.wall = wall
+        self.wall_at = wall_at
+        self.questdb = questdb  # a QuestDbStore when configured: mirrored off the flush path
+        self._qdb_dirty: set[tuple[str, dt.date]] = set()
+        self.started_wall = wall()
+        self.last_ns: dict[str, int] = {}
+        self.watermark: dict[str, int] = {}
+        self.last_tick_wall: dict[str, float] = {}
+        self.subscribed: tuple[str, ...] = ()
+        self._gap_pending: dict[str, tuple[str, int | None]] = {}  # symbol -> (reason, gap start)
+        self._context = pd.DataFrame(columns=TICK_COLUMNS)  # last accepted row per symbol
+        self._pending: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self._clean: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self._rejected: list[pd.DataFrame] = []
+        self._touched: dict[tuple[str, dt.date], int] = {}  # partition -> files after the last append
+        self._pool = ThreadPoolExecutor(max_workers=config.commit_workers, thread_name_prefix="commit")
+        self._last_validate = 0.0
+        self._buf = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self.buffered = 0
+
+    # ------------------------------------------------------------------ intake
+    def _seed(self, symbol: str) -> None:
+        """Watermark from the lake; the stored last row becomes the gate's context row."""
+        last = last_stored_ns(self.lake, self.config.dataset, symbol)
+        if last is not None:
+            self.watermark[symbol] = last
+            self.last_ns[symbol] = last
+            day = self.calendar.trading_day_of(last)
+            if day is not None:
+                table = self.lake.read_day(self.config.dataset, symbol, day)
+                self._set_context(to_pandas(table.slice(table.num_rows - 1))[TICK_COLUMNS])
+        else:
+            self.watermark[symbol] = np.iinfo(np.int64).min
+        self._gap_pending[symbol] = ("restart", last) if last is not None else ("start", None)
+
+    def mark_reconnect(self) -> None:
+        """The feed reconnected: each symbol's next tick records a gap back to its last tick."""
+        self.metrics.reconnects.inc()
+        with self._buf:
+            for sym, last in self.last_ns.items():
+                self._gap_pending[sym] = ("reconnect", last)
+
+    def accept(self, batch: pd.DataFrame, recv_wall: float | None = None) -> None:
+        """Take one feed batch (tick-schema rows, any symbols)."""
+        if batch.empty:
+            return
+        recv = self.wall() if recv_wall is None else recv_wall
+        with self._buf:
+            sym_codes, names = pd.factorize(batch["symbol"], sort=False)
+            names = [str(x) for x in names]
+            for s in names:
+                if s not in self.watermark:
+                    self._seed(s)
+            ns = batch["datetime_ns"].to_numpy(dtype=np.int64)
+            cls = classify_rows(sym_codes, names, ns, self.last_ns, self.watermark)
+            counts = np.bincount(sym_codes, minlength=len(names))
+            kept_counts = np.bincount(sym_codes[cls == KEEP], minlength=len(names))
+            dup_counts = np.bincount(sym_codes[cls == DUPLICATE], minlength=len(names))
+            for s, n, k, d in zip(
+                names, counts.tolist(), kept_counts.tolist(), dup_counts.tolist(), strict=True
+            ):
+                self.metrics.received.labels(s).inc(n)
+                if k:
+                    self.last_tick_wall[s] = recv
+                if d:
+                    self.metrics.duplicates.labels(s).inc(d)
+            if kept_counts.sum() == len(batch):
+                kept = batch.reset_index(drop=True)
+            else:
+                back = batch.loc[cls == BACKWARDS]
+                if len(back):
+                    self._rejected.append(back.assign(reason="non_monotonic_time: behind the live watermark"))
+                    for s, n in back["symbol"].value_counts().items():
+                        self.metrics.quarantined.labels(s, "non_monotonic_time").inc(n)
+                kept = batch.loc[cls == KEEP].reset_index(drop=True)
+            if len(kept):
+                self._record_gaps(kept)
+                self._pending.append((kept, np.full(len(kept), recv)))
+                self.buffered += len(kept)
+                self.metrics.buffered.set(self.buffered)
+        if self.wall() - self._last_validate >= self.config.validate_every_s:
+            self.process()
+
+    def _record_gaps(self, kept: pd.DataFrame) -> None:
+        if not self._gap_pending:
+            return
+        gaps = []
+        firsts = kept.drop_duplicates("symbol")
+        for sym, t in zip(firsts["symbol"], firsts["datetime_ns"], strict=True):
+            pending = self._gap_pending.pop(sym, None)
+            if pending is None:
+                continue
+            reason, prev = pending
+            t = int(t)
+            day = self.calendar.trading_day_of(t)
+            if day is None:
+                continue
+            prev_day = self.calendar.trading_day_of(prev) if prev is not None else None
+            if prev is not None and prev_day is not None and prev_day != day:
+                # the earlier day's tail after its last stored row was never recorded
+                windows = self.sessions.windows(sym, prev_day)
+                if windows and windows[-1][1] > prev:
+                    gaps.append(Gap(sym, prev_day, prev, windows[-1][1], reason))
+            if prev is None or prev_day != day:
+                windows = self.sessions.windows(sym, day)  # nothing stored this day: from its open
+                prev = windows[0][0] if windows else None
+                if prev is None or t - prev < 2_000_000_000:  # first tick at the open: no gap
+                    continue
+            if t > prev:
+                gaps.append(Gap(sym, day, prev, t, reason))
+        for g in self.gaps.record(gaps):
+            self.metrics.gaps.labels(g.reason).inc()
+
+    def process(self) -> None:
+        """Run the quality gate on the pending rows (context rows prepended, then dropped)."""
+        with self._buf:
+            pending, self._pending = self._pending, []
+            self._last_validate = self.wall()
+            if not pending:
+                return
+            frame = pd.concat([f for f, _ in pending], ignore_index=True)
+            recv = np.concatenate([r for _, r in pending])
+            clean, clean_recv, bad = gate_rows(frame, recv, self._context, self.calendar, self.book)
+            if len(bad):
+                self._rejected.append(bad)
+                for (s, r), n in bad.groupby(["symbol", "reason"]).size().items():
+                    self.metrics.quarantined.labels(s, str(r).split(":")[0]).inc(n)
+                self.buffered -= len(bad)
+            if len(clean):
+                self._clean.append((clean, clean_recv))
+                self._set_context(clean.drop_duplicates("symbol", keep="last"))
+
+    def _set_context(self, rows: pd.DataFrame) -> None:
+        """Make ``rows`` (one per symbol) the last accepted rows of their symbols."""
+        keep = self._context[~self._context["symbol"].isin(rows["symbol"])]
+        self._context = (
+            pd.concat([keep, rows], ignore_index=True) if len(keep) else rows.reset_index(drop=True)
+        )
+
+    # ------------------------------------------------------------------ commit
+    def flush(self, reason: str = "timer") -> FlushResult:
+        """Commit everything accepted so far; quarantine rejects. Serialized across threads."""
+        with self._flush_lock:
+            t0 = time.perf_counter()
+            self.process()
+            with self._buf:
+                clean, self._clean = self._clean, []
+                rejected, self._rejected = self._rejected, []
+                taken_at = self.wall()
+            result = FlushResult(taken_at=taken_at)
+            if rejected:
+                bad = pd.concat(rejected, ignore_index=True)
+                quarantine_rows(
+                    self.config.quarantine_dir, self.config.dataset, bad, source=self.config.source
+                )
+                result.quarantined = len(bad)
+            if clean:
+                frame = pd.concat([f for f, _ in clean], ignore_index=True)
+                recv = np.concatenate([r for _, r in clean])
+                result.partitions = self._commit(frame)
+                result.rows = len(frame)
+                done = self.wall()
+                result.latencies = done - recv
+                for r in np.unique(recv):
+                    self.metrics.durable_latency.observe(done - float(r))
+                with self._buf:
+                    self.buffered -= len(frame)
+                    self.metrics.buffered.set(self.buffered)
+            result.seconds = time.perf_counter() - t0
+            self.metrics.flush_seconds.observe(result.seconds)
+            self.metrics.flushes.labels(reason).inc()
+            return result
+
+    def _commit(self, frame: pd.DataFrame) -> int:
+        schema = dataset_schema(self.config.dataset)
+        table = to_arrow(frame, schema).sort_by(
+            [("symbol", "ascending"), ("trading_day", "ascending"), ("datetime_ns", "ascending")]
+        )
+        parts: dict[str, list[tuple[dt.date, pa.Table]]] = {}
+        sym = table["symbol"].to_numpy(zero_copy_only=False)
+        day = table["trading_day"].to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(np.r_[True, (sym[1:] != sym[:-1]) | (day[1:] != day[:-1])])
+        ends = np.r_[starts[1:], len(sym)]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            d = day[a]
+            d = d.astype("datetime64[D]").astype(object) if isinstance(d, np.datetime64) else d
+            parts.setdefault(str(sym[a]), []).append((d, table.slice(a, b - a)))
+
+        def commit_symbol(item: tuple[str, list[tuple[dt.date, pa.Table]]]) -> int:
+            symbol, items = item
+            with self.lock(symbol):
+                for d, part in items:
+                    m = append_partition(self.lake, self.config.dataset, symbol, d, part)
+                    self._touched[(symbol, d)] = len(m.files)
+                    if self.questdb is not None:
+                        self._qdb_dirty.add((symbol, d))
+                    self.metrics.written.labels(symbol).inc(part.num_rows)
+            return len(items)
+
+        return sum(self._pool.map(commit_symbol, parts.items()))
+
+    def compact(self) -> int:
+        """Fold into one file each partition whose trading day is over or that has many files.
+
+        Runs off the flush path (the compactor thread): a rewrite costs the whole partition, and
+        holding up a flush for it would break the tick-to-durable latency bound.
+        """
+        today = self.calendar.trading_day_of(self.market_now())
+        todo = sorted(
+            k
+            for k, n in list(self._touched.items())
+            if (today is not None and k[1] < today) or n >= self.config.max_files
+        )
+        for symbol, d in todo:
+            with self.lock(symbol):
+                compact_partition(self.lake, self.config.dataset, symbol, d)
+                if today is not None and d < today:
+                    self._touched.pop((symbol, d), None)
+                else:
+                    self._touched[(symbol, d)] = 1
+        return len(todo)
+
+    def sync_questdb(self) -> int:
+        """Upsert the partitions changed since the last sync into QuestDB (whole partitions, dedup keys).
+
+        Runs on the compactor thread and after the final flush, never inside a flush: a QuestDB
+        outage must not stop the lake commits; failed partitions stay dirty and are retried.
+        """
+        if self.questdb is None:
+            return 0
+        with self._buf:
+            todo, self._qdb_dirty = sorted(self._qdb_dirty), set()
+        done = 0
+        try:
+            with self.questdb.batch():
+                for symbol, d in todo:
+                    table = self.lake.read_day(self.config.dataset, symbol, d)
+                    self.questdb.write_partition(self.config.dataset, symbol, d, table, mode="replace")
+                    done += 1
+        except Exception:
+            with self._buf:
+                self._qdb_dirty.update(todo)
+            raise
+        return done
+
+    def record_stop_gaps(self) -> list[Gap]:
+        """On a clean stop: the rest of each symbol's trading day will not be recorded (after the final
+        flush, so a restart the same day records its own, overlapping gap; backfill resolves both)."""
+        gaps = []
+        with self._buf:
+            for sym, last in self.last_ns.items():
+                day = self.calendar.trading_day_of(last)
+                windows = self.sessions.windows(sym, day) if day is not None else ()
+                if day is not None and windows and windows[-1][1] > last:
+                    gaps.append(Gap(sym, day, last, windows[-1][1], "stop"))
+        for g in self.gaps.record(gaps):
+            self.metrics.gaps.labels(g.reason).inc()
+        return gaps
+
+    # ------------------------------------------------------------------ health
+    def stale_symbols(self, symbols: Iterable[str] | None = None) -> dict[str, float]:
+        """Subscribed symbols inside their session with no tick for more than ``stale_s`` wall seconds."""
+        now_wall = self.wall()
+        now_ns = self.market_now()
+        out = {}
+        for s in symbols if symbols is not None else self.subscribed:
+            opened = self.sessions.session_start(s, now_ns)
+            if opened is None:
+                continue
+            since = max(self.last_tick_wall.get(s, self.started_wall), self.wall_at(opened))
+            if now_wall - since > self.config.stale_s:
+                out[s] = round(now_wall - since, 1)
+        return out
+
+    def health_check(self) -> str | None:
+        stale = self.stale_symbols()
+        if not stale:
+            return None
+        worst = max(stale, key=lambda k: stale[k])
+        return f"{len(stale)} symbols stale in session (worst {worst}: {stale[worst]}s without a tick)"

@@ -1,0 +1,317 @@
+"""The trade runner: tick -> online factors -> champion -> signal -> target -> risk -> account.
+
+One ``on_tick`` per tick, the same code for paper, sim, live and replay:
+
+1. fills of the working order (the account executes it on this tick), kill checks (loss, drawdown,
+   manual request);
+2. factors through ``OnlineFactorEngine`` (the research kernel), probabilities from the champion every
+   ``infer_every`` ticks, target lots from ``OnlineSignal`` (the research signal rule);
+3. the target is forced to 0 when killed and at a block end (day close / roll), exactly where the
+   research backtest flattens;
+4. TargetPosTask routing: a changed target becomes one order (client id ``<run_id>-<n>``) at the
+   opposite best, after ``RiskEngine.vet``; an unchanged target leaves the working order alone.
+
+Every decision, order, fill, risk event, roll and model switch goes to the hash-chained event log.
+Records that change the account carry its state (``account``), so a restart resumes from the last one
+and numbers new orders after the highest id ever logged: no duplicate ids after ``kill -9``.
+
+Trap (replay = research): outside a session (or while paused on stale data) nothing is routed, not
+even a cancel, so the working order stays as it is; the research backtest mirrors this with
+``hold_outside_sessions``. Any other refusal cancels the working order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ghtrader.backtest.signals import OnlineSignal
+from ghtrader.features import kernels as K
+from ghtrader.features.engine import FactorState, OnlineFactorEngine
+from ghtrader.market.clock import SessionClock
+from ghtrader.trade.account import Account, MarketTick
+from ghtrader.trade.champion import Champion, ChampionRefused, ChampionWatcher, Expected
+from ghtrader.trade.eventlog import EventLog, read_records
+from ghtrader.trade.risk import OrderContext, RiskEngine
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    run_id: str
+    var: str
+    symbol: str
+    mode: str
+    monitor_only: bool = False
+    infer_every: int = 1
+    price_tick: float = 10.0
+    volume_multiple: float = 5.0
+
+
+class Hooks:
+    """Metrics sinks (the daemon wires prometheus here; replay leaves them as no-ops)."""
+
+    def latency(self, seconds: float) -> None: ...
+
+    def event(self, kind: str) -> None: ...
+
+
+class TradeRunner:
+    def __init__(
+        self,
+        config: RunnerConfig,
+        champion: Champion,
+        expected: Expected,
+        account: Account,
+        risk: RiskEngine,
+        log: EventLog,
+        sessions: SessionClock,
+        *,
+        watcher: ChampionWatcher | None = None,
+        hooks: Hooks | None = None,
+        perf: Callable[[], float] = time.perf_counter,
+        factor_state: FactorState | None = None,
+    ) -> None:
+        self.cfg = config
+        self.champion = champion
+        self.expected = expected
+        self.account = account
+        self.risk = risk
+        self.log = log
+        self.sessions = sessions
+        self.watcher = watcher
+        self.hooks = hooks or Hooks()
+        self.perf = perf
+        self.engine = self._new_engine(factor_state)
+        self.signal = self._new_signal()
+        self.underlying: str | None = None
+        self.working = 0  # the position the working order aims at
+        self.asked: int | None = None  # the target that produced it
+        self.order_seq = 0
+        self.ticks = 0
+        self.proba = np.full(3, np.nan)
+        self.last_reject: str | None = None
+        self.kill_request: str | None = None
+        self.last_tick: MarketTick | None = None
+        self.refused: str | None = None
+
+    def _new_engine(self, state: FactorState | None = None) -> OnlineFactorEngine:
+        return OnlineFactorEngine(
+            self.expected.features,
+            price_tick=self.cfg.price_tick,
+            volume_multiple=self.cfg.volume_multiple,
+            state=state.copy() if state is not None else None,
+        )
+
+    def _new_signal(self) -> OnlineSignal:
+        s = self.champion.signal
+        return OnlineSignal(threshold=s.threshold, max_pos=s.max_pos, hold=s.hold)
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, **fields: Any) -> None:
+        """Log the run start, or resume a crashed/stopped run from its last account state."""
+        records = read_records(self.log.path)
+        ids = [int(r["client_id"].rsplit("-", 1)[1]) for r in records if r.get("kind") == "order"]
+        self.order_seq = max(ids, default=-1) + 1
+        state = next((r for r in reversed(records) if "account" in r), None)
+        if state is not None and hasattr(self.account, "restore"):
+            self.account.restore(state["account"])
+            self.working = int(state.get("working", self.account.position))
+        self.log.append(
+            "run_start" if not records else "run_resume",
+            run_id=self.cfg.run_id,
+            mode=self.cfg.mode,
+            monitor_only=self.cfg.monitor_only,
+            var=self.cfg.var,
+            symbol=self.cfg.symbol,
+            model=self.champion.describe(),
+            features_hash=self.expected.features.hash,
+            labels_hash=self.expected.labels.hash,
+            limits=self.risk.limits.as_dict(),
+            next_order=self.order_seq,
+            position=self.account.position,
+            killed=self.risk.state.killed,
+            **fields,
+        )
+
+    def request_kill(self, reason: str = "manual") -> None:
+        """Signal-safe: only sets a flag; the next tick flattens."""
+        self.kill_request = reason
+
+    def reset_kill(self) -> None:
+        if self.risk.state.killed:
+            self.risk.reset()
+            self._event("kill_reset")
+
+    def poll_champion(self) -> None:
+        """Between ticks: adopt a new champion, or log its refusal and keep the old one."""
+        if self.watcher is None:
+            return
+        res = self.watcher.poll()
+        if isinstance(res, ChampionRefused):
+            self.refused = str(res)
+            self._event("model_refused", reason=str(res), keeps=self.champion.describe())
+        elif isinstance(res, Champion):
+            old = self.champion.describe()
+            self.champion, self.refused = res, None
+            sig = res.signal
+            self.signal.threshold, self.signal.max_pos, self.signal.hold = (
+                sig.threshold,
+                sig.max_pos,
+                sig.hold,
+            )
+            self._event("model_switch", old=old, new=res.describe())
+
+    def on_timer(self, now_ns: int) -> None:
+        """No tick for a while: the stale-data pause."""
+        in_session = self.sessions.in_session(now_ns)
+        if self.risk.check_stale(now_ns, in_session):
+            self._event(
+                "risk_pause", now_ns=now_ns, reason="stale data", last_tick_ns=self.risk.state.last_tick_ns
+            )
+
+    # ------------------------------------------------------------------ the tick
+    def on_tick(self, t: MarketTick) -> int:
+        """Process one tick; return the target decided on it."""
+        t0 = self.perf()
+        self.ticks += 1
+        first_of_block = self.last_tick is None or self.last_tick.block_last
+        if t.underlying != self.underlying:
+            if self.underlying is not None:  # roll: the account closes the old contract, windows reset
+                self._event("roll", ts=t.datetime_ns, old=self.underlying, new=t.underlying)
+                first_of_block = True
+            self.underlying = t.underlying
+        if self.risk.on_tick(t.datetime_ns):
+            self._event("risk_resume", ts=t.datetime_ns)
+        fills = self.account.on_tick(t)
+        if first_of_block:  # the account dropped the working order at the block change
+            self.working, self.asked = self.account.position, None
+        equity = self.account.equity()
+        reason = self.risk.check_pnl(equity, t.trading_day)
+        if self.kill_request is not None:
+            reason = (
+                f"manual: {self.kill_request}" if self.risk.kill(f"manual: {self.kill_request}") else None
+            )
+            self.kill_request = None
+        if reason:
+            self._event(
+                "kill", ts=t.datetime_ns, reason=reason, position=self.account.position, equity=equity
+            )
+        feats = self.engine.update_values(t.x, t.datetime_ns, t.day_key, t.segment)
+        if (self.ticks - 1) % self.cfg.infer_every == 0:
+            self.proba = self.champion.proba_one(feats)
+        raw = self.signal.step(self.proba, (t.trading_day, t.segment))
+        target = raw
+        why = None
+        if self.risk.state.killed:
+            target, why = 0, "killed"
+        elif t.block_last or t.next_block_last:
+            target, why = 0, "block_end"
+        self.hooks.latency(self.perf() - t0)
+        order = self._route(target, t)
+        self.account.end_tick(t)
+        rec: dict[str, Any] = {
+            "ts": t.datetime_ns,
+            "day": t.trading_day,
+            "contract": t.underlying,
+            "p": [float(v) for v in self.proba],
+            "signal": raw,
+            "target": target,
+            "position": self.account.position,
+        }
+        if why:
+            rec["why"] = why
+        if fills:
+            self._event("fill", ts=t.datetime_ns, fills=[f.as_dict() for f in fills], **self._state())
+        if order is not None:
+            self._event("order", **order, **self._state())
+        self.log.append("decision", **rec)
+        self.last_tick = t
+        return target
+
+    def _state(self) -> dict[str, Any]:
+        return {"account": self.account.snapshot(), "working": self.working}
+
+    def _route(self, target: int, t: MarketTick) -> dict[str, Any] | None:
+        """TargetPosTask: one order per target change, vetted; returns the order record or None."""
+        pos = self.account.position
+        if self.cfg.mode == "paper" or self.cfg.monitor_only:
+            self.working = self.asked = target  # decisions only: nothing is ever sent
+            return None
+        if target == self.asked:
+            return None  # unchanged: the working order (if any) keeps working
+        in_session = self.sessions.in_session(t.datetime_ns)
+        if not in_session or self.risk.state.paused:
+            self._reject(
+                t, target, pos, "outside trading session" if not in_session else "paused: stale data"
+            )
+            return None  # nothing reaches the exchange: the working order stays as it is
+        if target == self.working:
+            self.asked = target
+            return None
+        if target == pos:  # the working order is no longer wanted
+            self.working, self.asked = pos, target
+            self.account.set_target(pos, t, None)
+            return {"ts": t.datetime_ns, "action": "cancel", "client_id": None, "target": pos}
+        qty = target - pos
+        px = t.ask if qty > 0 else t.bid
+        if px != px:  # empty opposite side: quote at the last price (the fill model waits for a side)
+            px = t.last
+        last = t.last if t.last == t.last else 0.5 * (t.bid + t.ask)
+        ctx = OrderContext(t.datetime_ns, t.trading_day, pos, last, float(t.x[K.PT]), in_session)
+        verdict = self.risk.vet(qty, px, ctx)
+        if not verdict.ok:
+            self._reject(t, target, pos, verdict.reason)
+            if self.working != pos:
+                self.working = pos
+                self.account.set_target(pos, t, None)
+            return None
+        self.last_reject = None
+        new_target = pos + verdict.qty
+        client_id = f"{self.cfg.run_id}-{self.order_seq}"
+        self.order_seq += 1
+        self.risk.record_order(t.datetime_ns, t.trading_day)
+        self.account.set_target(new_target, t, client_id)
+        self.working, self.asked = new_target, target
+        return {
+            "ts": t.datetime_ns,
+            "action": "target",
+            "client_id": client_id,
+            "target": new_target,
+            "qty": verdict.qty,
+            "limit": px,
+            "clamped": list(verdict.clamped),
+        }
+
+    def _reject(self, t: MarketTick, target: int, pos: int, reason: str | None) -> None:
+        if reason != self.last_reject:
+            self._event("risk_reject", ts=t.datetime_ns, target=target, position=pos, reason=reason)
+        self.last_reject = reason
+
+    def _event(self, kind: str, **fields: Any) -> None:
+        self.hooks.event(kind)
+        self.log.append(kind, **fields)
+
+    def health(self) -> str | None:
+        """Unhealthy while paused or killed (and say why)."""
+        s = self.risk.state
+        if s.killed:
+            return f"killed: {s.kill_reason}"
+        if s.paused:
+            return "paused: stale data"
+        return None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "ticks": self.ticks,
+            "position": self.account.position,
+            "equity": self.account.equity(),
+            "working": self.working,
+            "orders": self.order_seq,
+            "model": self.champion.describe(),
+            "model_refused": self.refused,
+            "risk": self.risk.snapshot(),
+        }

@@ -1,0 +1,272 @@
+"""Crash + SIGTERM drills of the live recorder under real supervisord (issue: live half, part 1).
+
+    .venv/bin/python scripts/drill_recorder.py [--kills 20] [--speed 50] [--var cu,au,ag] [--out DIR]
+
+1. Starts supervisord with the repository's program files (``ghtrader.testing.supervisor``) and
+   the recorder on the sim feed (virtual clock from 2025-03-04T09:00 at ``--speed``).
+2. ``kill -9`` of the recorder's pid ``--kills`` times at random moments; supervisord restarts it.
+3. ``supervisorctl stop live:recorder`` (SIGTERM drill).
+4. Checks against the sim's ground truth: duplicates, partition integrity, ``ghtrader audit``,
+   rows lost per kill vs the bound (flush window + restart time), 0 rows lost on SIGTERM.
+5. Batch-ingests the same days into the drill lake (gap backfill) and into an empty lake; compares
+   them byte for byte (manifest file hashes), else row for row.
+Writes ``<out>/drill.json`` and prints it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ghtrader.live.clock import SessionTimeline, load_or_start_clock, parse_start_at
+from ghtrader.live.gaps import GapLog, gaps_path
+from ghtrader.market.calendar import TradingCalendar
+from ghtrader.market.contracts import ContractBook
+from ghtrader.sources.sim import SimConfig, SimSource
+from ghtrader.store.lake import ParquetLake
+from ghtrader.testing import REPO_ROOT
+from ghtrader.testing.supervisor import BIN, LiveStack
+
+START_AT = "2025-03-04T09:00"
+SEED = 20250303
+
+
+def stored_frame(lake: ParquetLake) -> pd.DataFrame:
+    frames = [
+        lake.read_day("ticks", s, d).to_pandas() for s in lake.symbols("ticks") for d in lake.days("ticks", s)
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["symbol", "datetime_ns"])
+
+
+def ghtrader(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "GHTRADER_SIM_SEED": str(SEED)}
+    cmd = [sys.executable, "-m", "ghtrader.cli.main", *args, "--data-dir", str(data)]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True)
+
+
+def run_drill(args: argparse.Namespace) -> dict[str, object]:
+    out = Path(args.out or tempfile.mkdtemp(prefix="drill-recorder-"))
+    data, run = out / "data", out / "run"
+    varieties = [v for v in args.var.split(",") if v]
+    stack = LiveStack(
+        run,
+        {
+            "GHTRADER_DATA_DIR": str(data),
+            "GHTRADER_RUNS_DIR": str(out / "runs"),
+            "GHTRADER_SIM_SEED": str(SEED),
+            "GHTRADER_RECORD_VAR": args.var,
+            "GHTRADER_RECORD_START_AT": START_AT,
+            "GHTRADER_RECORD_SPEED": str(args.speed),
+            "GHTRADER_RECORD_FLUSH_S": str(args.flush_s),
+            "GHTRADER_RECORDER_PORT": "0",
+        },
+        only=("recorder",),  # the recorder alone (the trade runner has its own drill)
+    )
+    rng = random.Random(args.seed)
+    kills: list[dict[str, float | int]] = []
+
+    def wait_recording(pid: int, timeout: float = 300.0) -> None:
+        """Until ``pid`` has committed a flush with rows (its sim day is generated, it records)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if any(
+                e.get("event") == "flush" and e.get("rows") and e.get("pid", pid) == pid for e in since(pid)
+            ):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"recorder pid {pid} never flushed{stack.tail()}")
+
+    def since(pid: int) -> list[dict[str, object]]:
+        ev = stack.events()
+        starts = [i for i, e in enumerate(ev) if e.get("event") == "started" and e.get("pid") == pid]
+        return ev[starts[-1] :] if starts else []
+
+    stack.start()
+    try:
+        pid = stack.wait_running(timeout=180)
+        wait_recording(pid)
+        for k in range(args.kills):
+            time.sleep(rng.uniform(0.0, args.flush_s * 2))  # a random moment (often mid-flush)
+            t_kill = time.time()
+            os.kill(pid, signal.SIGKILL)
+            new = stack.wait_running(not_pid=pid, timeout=180)
+            kills.append({"kill": k + 1, "pid": pid, "t_kill": t_kill, "new_pid": new})
+            print(f"kill {k + 1}/{args.kills}: pid {pid} -> {new}", flush=True)
+            pid = new
+            wait_recording(pid)
+        time.sleep(rng.uniform(args.flush_s, args.flush_s * 3))
+        t_stop = time.time()
+        stop = stack.ctl("stop", "live:recorder")
+        events = stack.events()
+    finally:
+        stack.shutdown()
+
+    # wall time at which each process's feed opened (its ticks arrive from then on)
+    feed_open: dict[int, float] = {}
+    snapshots: dict[int, list[float]] = {}  # per pid: wall time each committed flush took its rows
+    current = 0
+    for e in events:
+        if e.get("event") == "started":
+            current = int(e["pid"])  # type: ignore[call-overload]
+        elif e.get("event") == "feed_open" and current not in feed_open:
+            feed_open[current] = float(e["ts"])  # type: ignore[arg-type]
+        elif e.get("event") == "flush":
+            snapshots.setdefault(current, []).append(float(e["taken_at"]))  # type: ignore[arg-type]
+    cal = TradingCalendar.bundled()
+    book = ContractBook.load(cal)
+    clock = load_or_start_clock(
+        run / "recorder.clock.json", SessionTimeline(cal, varieties), parse_start_at(START_AT), args.speed
+    )
+    lake = ParquetLake(data / "lake_v2")
+    got = stored_frame(lake)
+    symbols = sorted(got["symbol"].unique())
+    days = sorted({d for s in symbols for d in lake.days("ticks", s)})
+    sim = SimSource(cal, book, SimConfig(seed=SEED))
+    truth = pd.concat(
+        [f for d in days for f in sim.fetch_day(symbols, d).ticks.values() if len(f)], ignore_index=True
+    )
+    key = ["symbol", "datetime_ns"]
+    torn = [
+        str(lake.partition_dir("ticks", s, d))
+        for s in symbols
+        for d in lake.days("ticks", s)
+        if lake.verify("ticks", s, d)
+    ]
+    merged = got.merge(truth, on=key, how="left", indicator=True)
+    audit = ghtrader("audit", "--dataset", "ticks", "--runs-dir", str(out / "runs"), data=data)
+
+    # loss per kill: truth rows between each symbol's last stored tick before the kill and first after
+    per_kill = []
+    ns_by_sym = {s: np.sort(g["datetime_ns"].to_numpy()) for s, g in got.groupby("symbol")}
+    truth_by_sym = {s: np.sort(g["datetime_ns"].to_numpy()) for s, g in truth.groupby("symbol")}
+    for kinfo in kills:
+        m_kill = clock.market_ns(float(kinfo["t_kill"]))
+        restart_s = feed_open.get(int(kinfo["new_pid"]), np.nan) - float(kinfo["t_kill"])
+        lost = 0
+        last_before, first_after = [], []
+        for s, ns in ns_by_sym.items():
+            i = int(np.searchsorted(ns, m_kill, side="right"))
+            lo = ns[i - 1] if i > 0 else None
+            hi = ns[i] if i < len(ns) else None
+            if lo is None or hi is None:
+                continue
+            t = truth_by_sym.get(s, np.empty(0, np.int64))
+            lost += int(((t > lo) & (t < hi)).sum())
+            last_before.append(lo)
+            first_after.append(hi)
+        # wall seconds of market time lost (the virtual clock skips breaks, so map back through it)
+        window_s = (
+            clock.wall_at(min(first_after)) - clock.wall_at(max(last_before)) if last_before else np.nan
+        )
+        # unflushed window: ticks taken by the last *committed* flush before the kill are durable
+        taken = [t for t in snapshots.get(int(kinfo["pid"]), []) if t <= float(kinfo["t_kill"])]
+        flush_window_s = float(kinfo["t_kill"]) - max(taken) if taken else np.nan
+        bound_s = flush_window_s + restart_s
+        per_kill.append(
+            {
+                "kill": kinfo["kill"],
+                "rows_lost": lost,
+                "lost_window_s": round(float(window_s), 2),
+                "restart_s": round(float(restart_s), 2),
+                "flush_window_s": round(float(flush_window_s), 2),
+                "bound_s": round(float(bound_s), 2),
+                "within_bound": bool(window_s <= bound_s + 0.3),  # + feed poll (0.1 s) and scheduling
+            }
+        )
+    # SIGTERM: every tick received before the stop signal is stored (received = up to the last
+    # received tick the final flush reports; from the first tick after the last restart)
+    final = [e for e in events if e.get("event") == "final_flush"][-1]
+    released = int(final.get("last_received_ns") or clock.market_ns(t_stop - 0.3))  # type: ignore[call-overload]
+    opened = clock.market_ns(feed_open[max(feed_open, key=lambda p: feed_open[p])])
+    from_ns = int(got["datetime_ns"][got["datetime_ns"] >= opened].min())
+    want = truth[(truth["datetime_ns"] >= from_ns) & (truth["datetime_ns"] <= released)]
+    sigterm_lost = int((~want.set_index(key).index.isin(got.set_index(key).index)).sum())
+
+    # batch reconciliation: backfill into the drill lake vs a pure batch download
+    pure = out / "pure"
+    start, end = days[0].isoformat(), days[-1].isoformat()
+    batch_cmds = []
+    for v in varieties:
+        for target in (data, pure):
+            r = ghtrader(
+                "download", "--source", "sim", "--var", v, "--start", start, "--end", end, data=target
+            )
+            batch_cmds.append({"var": v, "dir": str(target), "rc": r.returncode, "err": r.stderr[-300:]})
+    pure_lake = ParquetLake(pure / "lake_v2")
+    byte_equal = row_equal = differ = 0
+    for s in sorted(set(lake.symbols("ticks")) | set(pure_lake.symbols("ticks"))):
+        for d in sorted(set(lake.days("ticks", s)) | set(pure_lake.days("ticks", s))):
+            a, b = lake.manifest("ticks", s, d), pure_lake.manifest("ticks", s, d)
+            if a is not None and b is not None and [f.sha256 for f in a.files] == [f.sha256 for f in b.files]:
+                byte_equal += 1
+            elif lake.read_day("ticks", s, d).equals(pure_lake.read_day("ticks", s, d)):
+                row_equal += 1
+            else:
+                differ += 1
+    open_gaps = len(GapLog(gaps_path(data)).open_gaps())
+    report = {
+        "out": str(out),
+        "speed": args.speed,
+        "flush_s": args.flush_s,
+        "varieties": varieties,
+        "symbols": len(symbols),
+        "days": [d.isoformat() for d in days],
+        "rows_recorded": len(got),
+        "duplicate_rows": int(got.duplicated(key).sum()),
+        "rows_not_in_truth": int((merged["_merge"] != "both").sum()),
+        "torn_partitions": torn,
+        "audit_exit": audit.returncode,
+        "kills": per_kill,
+        "kills_done": len(kills),
+        "max_rows_lost_per_kill": max((k["rows_lost"] for k in per_kill), default=0),
+        "all_kills_within_bound": all(k["within_bound"] for k in per_kill),
+        "sigterm_stop_rc": stop.returncode,
+        "sigterm_rows_checked": len(want),
+        "sigterm_rows_lost": sigterm_lost,
+        "batch_commands": batch_cmds,
+        "partitions_byte_equal": byte_equal,
+        "partitions_row_equal": row_equal,
+        "partitions_differ": differ,
+        "open_gaps_after_batch": open_gaps,
+    }
+    (out / "drill.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return report
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kills", type=int, default=20)
+    p.add_argument("--speed", type=float, default=50.0)
+    p.add_argument("--flush-s", type=float, default=2.0)
+    p.add_argument("--var", default="cu,au,ag")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--out", default=None)
+    args = p.parse_args()
+    if not (BIN / "supervisord").exists():
+        sys.exit("supervisord not installed in this environment (pip install '.[daemons]')")
+    report = run_drill(args)
+    print(json.dumps({k: v for k, v in report.items() if k != "batch_commands"}, indent=2, default=str))
+    ok = (
+        report["duplicate_rows"] == 0
+        and not report["torn_partitions"]
+        and report["audit_exit"] == 0
+        and report["sigterm_rows_lost"] == 0
+        and report["all_kills_within_bound"]
+        and report["partitions_differ"] == 0
+    )
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

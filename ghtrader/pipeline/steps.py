@@ -23,8 +23,8 @@ SOURCES = ("sim", "tqsdk")
 # capped); DAG params ``models`` / ``model_params`` override both (any registered model).
 DEFAULT_MODELS: tuple[str, ...] = ("logistic", "lgbm", "xgboost", "tcn")
 QUICK_MODEL_PARAMS: dict[str, dict[str, Any]] = {
-    "xgboost": {"n_estimators": 40, "max_depth": 5},
-    "tcn": {"seq_len": 32, "epochs": 2, "max_train_windows": 3000, "arch": {"channels": 16, "levels": 3}},
+    "xgboost": {"n_estimators": 30, "max_depth": 4},
+    "tcn": {"seq_len": 16, "epochs": 2, "max_train_windows": 2000, "arch": {"channels": 8, "levels": 2}},
 }
 
 

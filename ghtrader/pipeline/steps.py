@@ -21,7 +21,7 @@ from ghtrader.market.contracts import ContractBook
 SOURCES = ("sim", "tqsdk")
 # The DAG's default model ladder: quick enough for the demo (the deep model's epochs and windows are
 # capped); DAG params ``models`` / ``model_params`` override both (any registered model).
-DEFAULT_MODELS: tuple[str, ...] = ("logistic", "lgbm", "xgboost", "tcn")
+DEFAULT_MODELS: tuple[str, ...] = ("lgbm", "logistic", "tcn", "xgboost")  # sorted, like the param
 QUICK_MODEL_PARAMS: dict[str, dict[str, Any]] = {
     "xgboost": {"n_estimators": 30, "max_depth": 4},
     "tcn": {"seq_len": 16, "epochs": 2, "max_train_windows": 2000, "arch": {"channels": 8, "levels": 2}},

@@ -11,10 +11,10 @@ DEMO_END ?= 2025-03-28
 
 AIRFLOW_ENV = eval "$$($(PY) -m ghtrader.pipeline.airflow_env)"
 
-.PHONY: setup demo test test-questdb questdb-runtime lint bench clean help airflow airflow-init live live-status live-stop
+.PHONY: setup demo test test-questdb questdb-runtime lint bench clean help airflow airflow-init live live-status live-stop prod-up prod-down prod-status screenshots
 
 help:
-	@echo "make setup | demo | test | test-questdb | lint | bench | airflow | live | live-status | live-stop | clean"
+	@echo "make setup | demo | test | test-questdb | lint | bench | airflow | live | live-status | live-stop | prod-up | prod-down | screenshots | clean"
 
 # Idempotent: the stamp is rebuilt only when pyproject.toml changes (a second run is instant).
 setup: $(STAMP)
@@ -31,6 +31,7 @@ airflow-init: setup
 	@mkdir -p airflow_home
 	@$(AIRFLOW_ENV); $(VENV)/bin/airflow db migrate > airflow_home/migrate.log 2>&1 || (cat airflow_home/migrate.log; exit 1)
 	@$(AIRFLOW_ENV); $(VENV)/bin/airflow pools set tqsdk 4 "TqSdk API concurrency" > /dev/null
+	@$(AIRFLOW_ENV); for v in cu au ag; do $(VENV)/bin/airflow pools set ghtrader_$$v 1 "serializes runs of $$v" > /dev/null; done
 
 # The whole cu pipeline through Airflow (dag.test) over a fixed 20-trading-day sim range.
 demo: airflow-init
@@ -42,6 +43,22 @@ demo: airflow-init
 # Airflow UI on http://127.0.0.1:8080 with the three DAGs (Ctrl-C stops it).
 airflow: airflow-init
 	@bash scripts/airflow_local.sh
+
+# Production mode on one machine: PostgreSQL + Redis + CeleryExecutor (2 workers) + Prometheus,
+# all under supervisord on 127.0.0.1 (daemons/prod/). Idempotent; prints the URL and where the
+# login passwords are. See docker/DEPLOYMENT.md for more hosts / Kubernetes.
+prod-up: setup
+	@bash scripts/prod.sh up
+
+prod-down:
+	@bash scripts/prod.sh down
+
+prod-status:
+	@bash scripts/prod.sh status
+
+# Headless Chromium screenshots of the running Airflow UI + ghTrader dashboard into docs/screenshots/.
+screenshots: setup
+	@$(PY) scripts/screenshots.py
 
 # Live daemons under supervisord (daemons/supervisord.conf, run dir runs/daemons): the recorder on
 # the sim feed (virtual clock from LIVE_START_AT at LIVE_SPEED x, no credentials). Returns once
@@ -72,8 +89,12 @@ live-status:
 live-stop:
 	@$(SUPERVISORCTL) shutdown
 
+# Two pytest-xdist workers (one per core of the reference machine); tests sharing an Airflow DB or a
+# QuestDB server stay on one worker (--dist loadgroup); sim lakes are built once per run
+# (ghtrader.testing.shared). The 15 slowest tests are listed at the end. TEST_WORKERS=0: no xdist.
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # QuestDB built from public source (../shared/tools/questdb, 9.3.3-SNAPSHOT) needs a Java 17+ runtime.
 QUESTDB_RUN ?= $(abspath ../shared/tools/questdb/run.sh)

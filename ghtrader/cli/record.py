@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ghtrader.cli.common import CliError, run_guarded, settings_for
+from ghtrader.cli.common import CliError, check_variety, run_guarded, settings_for
 
 
 def record(
@@ -61,6 +61,8 @@ def record(
             raise CliError(f"--source must be sim or tqsdk, got {source!r}")
         if flush_s <= 0 or speed <= 0:
             raise CliError("--flush-s and --speed must be > 0")
+        for v in parse_list(var):  # the same answer to an unsupported variety as every command
+            check_variety(v)
         opts = RecordOptions(
             source=source,
             varieties=varieties_of(parse_list(var)),

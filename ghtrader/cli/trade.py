@@ -79,6 +79,12 @@ def trade(
     speed: Annotated[float, typer.Option(envvar="GHTRADER_TRADE_SPEED", help="sim feed speed")] = 1.0,
     port: Annotated[int, typer.Option(envvar="GHTRADER_TRADE_PORT", help="/healthz + /metrics port")] = 9109,
     infer_every: Annotated[int, typer.Option(help="inference every N ticks")] = 1,
+    calibrate: Annotated[
+        bool,
+        typer.Option(
+            "--calibrate", envvar="GHTRADER_TRADE_CALIBRATE", help="online calibration + drift guard"
+        ),
+    ] = False,
     feature_set: FeatureSetOpt = "core",
     horizons: Annotated[str, typer.Option(help="label horizons the models were trained with")] = "10,50,200",
     k: Annotated[float, typer.Option(help="label FLAT threshold in ticks")] = 1.0,
@@ -118,7 +124,7 @@ def trade(
         code = _run_daemon(
             settings, gate, mode=mode, monitor_only=monitor_only, var=var, symbol=symbol or f"KQ.m@SHFE.{var}",
             source=source, run_id=run_id or f"{mode}-{var}", start_at=start_at, speed=speed, port=port,
-            infer_every=infer_every, expected=_expected(feature_set, horizons, k), limits=limits,
+            infer_every=infer_every, expected=_expected(feature_set, horizons, k), limits=limits, calibrate=calibrate,
             live_dir=live_dir, contracts=tuple(c.strip() for c in (contracts or "").split(",") if c.strip()),
         )  # fmt: skip
 

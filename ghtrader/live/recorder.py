@@ -67,6 +67,7 @@ class FlushResult:
     quarantined: int = 0
     seconds: float = 0.0
     taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
+    feed_lag_s: float = 0.0  # how far the newest received tick was behind the clock at taken_at
     latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
@@ -247,7 +248,9 @@ class Recorder:
                 clean, self._clean = self._clean, []
                 rejected, self._rejected = self._rejected, []
                 taken_at = self.wall()
-            result = FlushResult(taken_at=taken_at)
+                newest = max(self.last_ns.values(), default=None)
+            lag = taken_at - self.wall_at(newest) if newest is not None else 0.0
+            result = FlushResult(taken_at=taken_at, feed_lag_s=lag)
             if rejected:
                 bad = pd.concat(rejected, ignore_index=True)
                 quarantine_rows(

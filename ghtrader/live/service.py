@@ -118,6 +118,7 @@ def _log_flush(daemon: Daemon, res: FlushResult, trigger: str) -> None:
         parts=res.partitions,
         ms=round(res.seconds * 1e3, 1),
         taken_at=round(res.taken_at, 3),  # everything received before this wall time is durable
+        feed_lag_s=round(res.feed_lag_s, 3),
         trigger=trigger,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,13 +156,24 @@ def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
 
 
 def _gate_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    keep = ("dataset", "success", "docs", "summary_path", "batches", "partitions", "rows", "failed")
+    keep = (
+        "dataset",
+        "success",
+        "docs",
+        "summary_path",
+        "partitions_checked",
+        "validations",
+        "rows",
+        "seconds",
+    )
     return jsonable({k: summary[k] for k in keep if k in summary})
 
 
-def gx_ticks(spec: RunSpec, symbol: str) -> dict[str, Any]:
-    """Great Expectations readiness of one contract's raw tick partitions over the range.
+def gx_ticks(spec: RunSpec, symbols: Sequence[str]) -> dict[str, Any]:
+    """Great Expectations readiness of the ingested contracts' raw tick partitions over the range.
 
+    One gate for all contracts (their partitions are validated in stacked batches, one Data Docs
+    site per run) rather than one per contract: GX's fixed cost per validation dominated.
     Raises ``DataQualityError`` naming each failing partition and expectation, which fails the task
     and keeps everything downstream from running.
     """
@@ -170,10 +181,10 @@ def gx_ticks(spec: RunSpec, symbol: str) -> dict[str, Any]:
 
     summary = ticks_ready(
         spec.lake_root,
-        [symbol],
+        list(symbols),
         trading_days(spec),
         spec.runs_dir,
-        run_name=f"{spec.var}_{spec.start}_{spec.end}_{symbol}",
+        run_name=f"{spec.var}_{spec.start}_{spec.end}",
     )
     return _gate_summary(summary)
 
@@ -226,8 +237,9 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
     """Turn DAG params into a RunSpec dict; empty dates come from the run's logical date.
 
     This is the pipeline's entry point, so it reads the environment (GHTRADER_DATA_DIR etc.) once.
-    ``end`` defaults to the last trading day on or before the logical date, ``start`` to 19 trading
-    days before ``end`` (a 20-day window).
+    ``end`` defaults to the last trading day on or before the logical date, ``start`` to
+    ``window_days - 1`` (default 19) trading days before ``end``, so a backfill run for a logical
+    date processes that date's window.
     """
     from ghtrader.config import load_settings
 
@@ -238,7 +250,7 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         start = dt.date.fromisoformat(params["start"])
     else:
         start = end
-        for _ in range(19):
+        for _ in range(int(params.get("window_days") or 20) - 1):
             start = cal.prev_trading_day(start)
     spec = RunSpec(
         var=var,
@@ -255,12 +267,40 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         models=_symbols(params.get("models")) or DEFAULT_MODELS,
         model_params=_model_params(params.get("model_params")),
     )
+    validate_spec(RunSpec.from_params(spec.to_params()))
+    return spec.to_params()
+
+
+def validate_spec(spec: RunSpec) -> None:
+    """Fail fast on a run that cannot succeed: unknown source/contracts or a range too short.
+
+    Trap: the walk-forward needs ``min_train_days + purge + n_splits`` trading days at least; a short
+    range used to fail only at ``train``, after ingest and every gate had run (and then was retried).
+    Raises ``ValueError`` with one line saying what is wrong and what would fix it.
+    """
+    from ghtrader.datasets.splits import days_needed
+
+    days = trading_days(spec)
+    cfg = _eval_config(spec)
+    need = days_needed(
+        n_splits=spec.n_splits, min_train_days=spec.min_train_days, test_days=1, purge_days=cfg.purge_days
+    )
+    if spec.n_splits < 1 or spec.min_train_days < 1 or spec.horizon < 1:
+        raise ValueError(
+            f"n_splits, min_train_days and horizon must be >= 1, got {spec.n_splits}, "
+            f"{spec.min_train_days}, {spec.horizon}"
+        )
+    if len(days) < need:
+        raise ValueError(
+            f"{spec.start}..{spec.end} has {len(days)} trading days; the walk-forward needs >= {need} "
+            f"(min_train_days {spec.min_train_days} + purge {cfg.purge_days} + n_splits {spec.n_splits}): "
+            "widen the range or lower n_splits/min_train_days"
+        )
     from ghtrader.models.registry import make_model
 
     for name in spec.models:  # unknown models / params fail here, before any ingest
         make_model(name, spec.model_params.get(name))
-    RunSpec.from_params(spec.to_params())  # validate
-    return spec.to_params()
+    plan_contracts(spec)  # an unavailable source or unknown contracts fail here, not in ingest
 
 
 def _last_trading_day(cal: TradingCalendar, day: dt.date) -> dt.date:

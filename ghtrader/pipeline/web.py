@@ -1,14 +1,19 @@
-"""A tiny FastAPI app, mounted into the Airflow API server by ``plugins/ghtrader_reports.py``, that
-lists and serves the HTML reports, GX Data Docs and audit reports under ``runs_dir``.
+"""The ghTrader dashboard, a small FastAPI app mounted into the Airflow API server by
+``plugins/ghtrader_reports.py``: one row per pipeline run (variety, range, DQ, model metrics,
+promotion decision, report link), champions per variety, the live daemons, and the report files.
 
-Trap: plugin endpoints are not behind Airflow's auth; the API server binds 127.0.0.1 by default
-(``airflow.cfg``), and production puts the UI behind a login and an SSH tunnel or proxy.
+Trap: plugin apps are plain FastAPI apps; Airflow's login does not cover them unless they ask for
+it. Mounted by the plugin, every route (files included: served by a route, not a static mount,
+so the dependency applies) requires an authenticated Airflow user.
 """
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+from ghtrader.pipeline.dashboard import DaemonSpec, dashboard_html
 
 KINDS = {"reports": "Evaluation reports", "gx": "Great Expectations Data Docs", "audit": "Audit reports"}
 
@@ -30,30 +35,48 @@ def list_reports(runs_dir: Path) -> dict[str, list[str]]:
     return out
 
 
-def index_html(runs_dir: Path) -> str:
-    parts = [
-        "<!doctype html><meta charset=utf-8><title>ghTrader reports</title>",
-        "<style>body{font-family:sans-serif;margin:2em}li{margin:.2em 0}</style>",
-        f"<h1>ghTrader reports</h1><p>from <code>{html.escape(str(runs_dir))}</code></p>",
-    ]
-    for kind, files in list_reports(runs_dir).items():
-        parts.append(f"<h2>{KINDS[kind]}</h2><ul>")
-        parts += [f'<li><a href="files/{html.escape(f)}">{html.escape(f)}</a></li>' for f in files[:200]]
-        parts.append("</ul>" if files else "<li>none yet</li></ul>")
-    return "".join(parts)
+def safe_file(runs_dir: Path, rel: str) -> Path | None:
+    """``runs_dir/rel`` if it is a file inside ``runs_dir`` (no ``..`` escapes), else None."""
+    root = runs_dir.resolve()
+    path = (root / rel).resolve()
+    if path != root and root not in path.parents:
+        return None
+    if path.is_dir():
+        path = path / "index.html"
+    return path if path.is_file() else None
 
 
-def create_app(runs_dir: Path):  # noqa: ANN201 - a FastAPI app
-    from fastapi import FastAPI
-    from fastapi.responses import HTMLResponse
-    from starlette.staticfiles import StaticFiles
+def create_app(
+    runs_dir: Path,
+    *,
+    daemons: Sequence[DaemonSpec] = (),
+    supervisor_socket: Path | None = None,
+    auth: Callable[..., Any] | None = None,
+):  # noqa: ANN201 - a FastAPI app
+    """The dashboard app; ``auth`` is a FastAPI dependency applied to every route."""
+    from fastapi import Depends, FastAPI, HTTPException
+    from fastapi.responses import FileResponse, HTMLResponse
 
     runs_dir.mkdir(parents=True, exist_ok=True)
-    app = FastAPI(title="ghTrader reports")
+    deps = [Depends(auth)] if auth is not None else []
+    app = FastAPI(title="ghTrader dashboard", dependencies=deps)
 
     @app.get("/", response_class=HTMLResponse)
-    def index() -> str:
-        return index_html(runs_dir)
+    def index(dag_id: str | None = None, run_id: str | None = None) -> str:
+        return dashboard_html(
+            runs_dir,
+            dag_id=dag_id,
+            run_id=run_id,
+            daemons=daemons,
+            supervisor_socket=supervisor_socket,
+            reports=list_reports(runs_dir),
+        )
 
-    app.mount("/files", StaticFiles(directory=runs_dir, html=True), name="files")
+    @app.get("/files/{rel:path}")
+    def files(rel: str) -> FileResponse:
+        path = safe_file(runs_dir, rel)
+        if path is None:
+            raise HTTPException(status_code=404, detail="no such report file")
+        return FileResponse(path)
+
     return app

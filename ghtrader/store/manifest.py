@@ -138,7 +138,12 @@ def verify_partition(partition_dir: Path) -> list[str]:
             continue
         if path.stat().st_size != f.bytes:
             problems.append(f"{path}: {path.stat().st_size} bytes, manifest says {f.bytes}")
-        if sha256_file(path) != f.sha256:
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:  # unreadable (permissions, I/O error): a problem, not a crash
+            problems.append(f"{path}: unreadable ({exc.strerror})")
+            continue
+        if digest != f.sha256:
             problems.append(f"{path}: sha256 differs from manifest")
         companion = path.with_name(path.name + CHECKSUM_SUFFIX)
         if companion.is_file() and companion.read_bytes() != checksum_line(f.sha256, f.name):

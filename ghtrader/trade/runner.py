@@ -34,6 +34,7 @@ from ghtrader.features import kernels as K
 from ghtrader.features.engine import FactorState, OnlineFactorEngine
 from ghtrader.market.clock import SessionClock
 from ghtrader.trade.account import Account, MarketTick
+from ghtrader.trade.calibration import CalibrationConfig, OnlineCalibrator
 from ghtrader.trade.champion import Champion, ChampionRefused, ChampionWatcher, Expected
 from ghtrader.trade.eventlog import EventLog, read_records
 from ghtrader.trade.risk import OrderContext, RiskEngine
@@ -49,6 +50,7 @@ class RunnerConfig:
     infer_every: int = 1
     price_tick: float = 10.0
     volume_multiple: float = 5.0
+    calibration: CalibrationConfig | None = None  # optional online calibration (off: research-equal)
 
 
 class Hooks:
@@ -97,6 +99,10 @@ class TradeRunner:
         self.kill_request: str | None = None
         self.last_tick: MarketTick | None = None
         self.refused: str | None = None
+        self.calibrator = self._new_calibrator()
+
+    def _new_calibrator(self) -> OnlineCalibrator | None:
+        return OnlineCalibrator(self.cfg.calibration) if self.cfg.calibration is not None else None
 
     def _new_engine(self, state: FactorState | None = None) -> OnlineFactorEngine:
         return OnlineFactorEngine(
@@ -203,7 +209,13 @@ class TradeRunner:
         feats = self.engine.update_values(t.x, t.datetime_ns, t.day_key, t.segment)
         if (self.ticks - 1) % self.cfg.infer_every == 0:
             self.proba = self.champion.proba_one(feats)
-        raw = self.signal.step(self.proba, (t.trading_day, t.segment))
+        use = self.proba
+        if self.calibrator is not None:
+            mid = 0.5 * (t.bid + t.ask)
+            use, alert = self.calibrator.step((t.trading_day, t.segment), mid, float(t.x[K.PT]), self.proba)
+            if alert:
+                self._event("calibration_alert", ts=t.datetime_ns, alert=alert, ece=self.calibrator.ece())
+        raw = self.signal.step(use, (t.trading_day, t.segment))
         target = raw
         why = None
         if self.risk.state.killed:
@@ -224,6 +236,8 @@ class TradeRunner:
         }
         if why:
             rec["why"] = why
+        if use is not self.proba:
+            rec["p_cal"] = [float(v) for v in use]
         if fills:
             self._event("fill", ts=t.datetime_ns, fills=[f.as_dict() for f in fills], **self._state())
         if order is not None:

@@ -34,6 +34,7 @@ from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook
 from ghtrader.market.sessions import variety_sessions
 from ghtrader.trade.account import Account, MarketTick, PaperAccount, SimAccount
+from ghtrader.trade.calibration import CalibrationConfig
 from ghtrader.trade.champion import ChampionRefused, ChampionWatcher, Expected, load_champion
 from ghtrader.trade.eventlog import EventLog
 from ghtrader.trade.gate import LiveGate
@@ -72,6 +73,7 @@ class TradeOptions:
     speed: float = 1.0
     port: int = 9109
     infer_every: int = 1
+    calibrate: bool = False
     flatten_lead_s: float = 30.0
     snapshot_s: float = 30.0
     sim_seed: int = 20250303
@@ -215,6 +217,7 @@ def run_trade(
     cfg = RunnerConfig(
         run_id=opts.run_id, var=opts.var, symbol=opts.symbol, mode=opts.mode, monitor_only=opts.monitor_only,
         infer_every=opts.infer_every,
+        calibration=CalibrationConfig(horizon=champion.horizon or 50, k=expected.labels.k) if opts.calibrate else None,
     )  # fmt: skip
     watcher = ChampionWatcher(opts.runs_dir, opts.var, expected, champion)
     runner = TradeRunner(

@@ -159,10 +159,11 @@ def test_gzip_csv_reads_like_plain(tmp_path: Path) -> None:
         ("download", "--source", "sim", "--var", "rb", "--start", "2025-03-03", "--end", "2025-03-03"),
         ("main-l5", "--var", "rb"),
         ("contracts", "--var", "rb"),
+        ("record", "--var", "cu,rb"),
     ],
 )
 def test_every_command_rejects_an_unsupported_variety_the_same_way(tmp_path: Path, args: tuple) -> None:
-    code, _, err = _run(*args, "--data-dir", str(tmp_path)) if args[0] != "contracts" else _run(*args)
+    code, _, err = _run(*args) if args[0] == "contracts" else _run(*args, "--data-dir", str(tmp_path))
     assert code == 1 and "--var must be one of cu, au, ag, got 'rb'" in err and err.count("\n") == 1
 
 

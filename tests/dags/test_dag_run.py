@@ -61,6 +61,49 @@ def test_tiny_range_succeeds_end_to_end(good_run) -> None:  # noqa: ANN001
     assert len(lake.days("main_l5", "KQ.m@SHFE.cu")) == 7
 
 
+def test_run_is_on_the_dashboard_with_dq_metrics_promotion_and_report(good_run) -> None:  # noqa: ANN001
+    from ghtrader.pipeline.dashboard import dashboard_html
+    from ghtrader.pipeline.ledger import read_rows
+
+    _, conf, d, dr = good_run
+    runs = d / "runs"
+    (row,) = [r for r in read_rows(runs) if (r.var, r.start, r.end) == ("cu", conf["start"], conf["end"])]
+    assert dr.run_id in row.run_ids
+    assert row.dq == "pass"
+    assert set(row.models) == {"logistic", "lgbm"} and all(isinstance(v, float) for v in row.models.values())
+    decision = json.loads((runs / "promotion" / "cu" / "decisions.jsonl").read_text().splitlines()[-1])
+    assert row.promotion is not None and row.promotion["promote"] == decision["promote"]
+    # a kept champion is visible in the grid as a skipped promote task; a promotion as success
+    assert _states(dr)["promote"] == ({"success"} if decision["promote"] else {"skipped"})
+    page = dashboard_html(runs, dag_id="ghtrader_cu", run_id=dr.run_id)
+    assert page.count('<tr class="run"') == 1
+    assert "PROMOTED" in page if decision["promote"] else "not promoted" in page
+    assert 'href="files/reports/' in page and '<td class="ok">pass</td>' in page
+    assert '<tr class="champion"><td>cu</td>' in page
+    assert dashboard_html(runs, dag_id="ghtrader_au").count('<tr class="run"') == 0
+    mapped = {ti.rendered_map_index for ti in dr.get_task_instances() if ti.task_id == "ingest"}
+    assert mapped == {"SHFE.cu2504", "SHFE.cu2505"}
+
+
+def test_too_short_range_fails_in_the_first_task_without_retry(dagbag, tmp_path: Path) -> None:  # noqa: ANN001
+    import time
+
+    dag = dagbag.get_dag("ghtrader_cu")
+    conf = CONF | {
+        "start": "2025-03-17",
+        "end": "2025-03-19",
+        "data_dir": str(tmp_path / "d"),
+        "runs_dir": str(tmp_path / "r"),
+    }
+    t0 = time.perf_counter()
+    dr = dag.test(run_conf=conf)
+    assert time.perf_counter() - t0 < 30
+    (resolve,) = [ti for ti in dr.get_task_instances() if ti.task_id == "resolve"]
+    assert str(resolve.state) == "failed" and resolve.try_number == 1
+    assert str(dr.state) == "failed"
+    assert not (tmp_path / "d").exists()  # nothing was ingested
+
+
 def test_rerun_leaves_lake_unchanged_and_metrics_identical(good_run) -> None:  # noqa: ANN001
     dag, conf, d, _ = good_run
     lake_before = _files(d / "data" / "lake_v2")

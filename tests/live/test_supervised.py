@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from ghtrader.live.gaps import GapLog
 from ghtrader.sources.sim import SimConfig, SimSource
@@ -77,6 +78,11 @@ def test_supervised_recorder_survives_kill9_and_stops_cleanly(tmp_path: Path, ca
         socks = listening_sockets(pid1)
         assert socks and all(is_loopback(a) for a, _ in socks), socks
         before_kill = wait_rows(data, symbols, 100)
+        with urllib.request.urlopen(f"http://{hb['http']}/metrics", timeout=5) as r:
+            fams = {f.name: f for f in text_string_to_metric_families(r.read().decode())}
+        written = {s.labels["symbol"] for s in fams["ghtrader_recorder_ticks_written"].samples}
+        assert written == set(symbols)
+        assert {"ghtrader_recorder_flush_seconds", "ghtrader_recorder_last_tick_age_seconds"} <= set(fams)
 
         os.kill(pid1, signal.SIGKILL)  # supervisord must bring it back
         stack.wait_running(not_pid=pid1)  # restarted: its watermark comes from the lake only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +50,14 @@ def test_clean_lake_passes_every_gate_and_writes_data_docs(sim_lake_master: Path
     )
     page = next((Path(results[0]["docs"]).parent / "validations").rglob("*.html")).read_text()
     assert "expect_column_pair_values_a_to_be_greater_than_b" in page or "greater than" in page
+    # Data Docs render offline: no asset is fetched from a CDN, every local link resolves
+    from ghtrader.quality.gx.offline import remote_links
+
+    site = Path(results[0]["docs"]).parent
+    assert remote_links(site) == []
+    idx = Path(results[0]["docs"])
+    local = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(\.\./[^"]+)"', idx.read_text())
+    assert len(local) >= 15 and all((idx.parent / ref).resolve().is_file() for ref in local)
 
 
 def test_injected_bad_day_fails_ticks_gate_naming_partition_and_rules(sim_lake: Path, tmp_path: Path) -> None:

@@ -57,4 +57,7 @@ def build_docs(context: Any, site: Path) -> Path:
         shutil.rmtree(site)
     site.mkdir(parents=True)
     context.build_data_docs(site_names=[SITE_NAME])
+    from ghtrader.quality.gx.offline import localize_site
+
+    localize_site(site, site.parent.parent / "_assets")  # runs_dir/gx/_assets: styled offline
     return site / "index.html"

@@ -87,33 +87,6 @@ def days_ms(days: Sequence[dt.date]) -> np.ndarray:
     return np.array([(d - epoch).days * MS_PER_DAY for d in days], dtype=np.int64)
 
 
-def coverage_frame(
-    dataset: str,
-    symbol: str,
-    day: dt.date,
-    *,
-    rows: int,
-    first_ns: int,
-    last_ns: int,
-    row_hash: str,
-    schema_hash: str,
-) -> pd.DataFrame:
-    """One coverage-index row (the commit record of a QuestDB partition)."""
-    return pd.DataFrame(
-        {
-            "ts": day_ts([day]),
-            "dataset": pd.Categorical([dataset]),
-            "symbol": pd.Categorical([symbol]),
-            "trading_day": days_ms([day]),
-            "row_count": np.array([rows], dtype=np.int64),
-            "first_datetime_ns": np.array([first_ns], dtype=np.int64),
-            "last_datetime_ns": np.array([last_ns], dtype=np.int64),
-            "row_hash": pd.array([row_hash], dtype="str"),
-            "schema_hash": pd.Categorical([schema_hash]),
-        }
-    )
-
-
 IndexRow = tuple[dict[str, str], dict[str, Any], int]  # symbols, columns, designated ts (ns)
 
 

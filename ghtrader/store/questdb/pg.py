@@ -1,21 +1,18 @@
-"""PGWire queries (psycopg 3) and the conversion of result rows back to the tick schema.
+"""PGWire queries through psycopg 3 (DDL, coverage index, WAL state, repair scans); bulk tick
+reads use ``wire`` instead.
 
 Traps: timestamps are compared as ISO literals rounded *outwards* to whole microseconds (valid for
 both ``TIMESTAMP`` and ``TIMESTAMP_NS`` columns) and then filtered exactly on the ``datetime_ns``
 LONG, so partition pruning works and no row is gained or lost by rounding. QuestDB returns DATE
-values as timestamps and a NULL DOUBLE is NaN on the server; both are normalized here (the lake
-stores null, never NaN). Only strings are bound as parameters; numbers are formatted by us.
+values as timestamps (``as_date``). Only strings are bound as parameters; numbers are formatted by us.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 from collections.abc import Sequence
 from typing import Any
-
-import pyarrow as pa
 
 from ghtrader.store.questdb.conn import QuestDbConfig, QuestDbUnavailable, probe_tcp
 
@@ -36,29 +33,6 @@ def as_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value)[:10])
-
-
-def _float_array(values: list[Any]) -> pa.Array:
-    arr = pa.array([None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values])
-    return arr.cast(pa.float64())
-
-
-def rows_to_arrow(names: Sequence[str], rows: Sequence[Sequence[Any]], schema: pa.Schema) -> pa.Table:
-    """Result rows (any column order containing ``schema``'s names) -> table of exactly ``schema``."""
-    if not rows:
-        return schema.empty_table()
-    by_name = dict(zip(names, zip(*rows, strict=True), strict=True))
-    arrays = []
-    for field in schema:
-        values = list(by_name[field.name])
-        if pa.types.is_date32(field.type):
-            arr = pa.array([None if v is None else as_date(v) for v in values], type=pa.date32())
-        elif pa.types.is_floating(field.type):
-            arr = _float_array(values)
-        else:
-            arr = pa.array(values).cast(field.type)
-        arrays.append(arr)
-    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 class PgClient:

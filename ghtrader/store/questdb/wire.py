@@ -70,11 +70,10 @@ class BinaryResult:
         """Column ``name`` as an Arrow array of ``type_`` (nulls preserved)."""
         c = self.names.index(name)
         oid = self.oids[c]
-        raw = np.ascontiguousarray(self.values[: self.rows, c])
-        valid = np.ascontiguousarray(self.valid[: self.rows, c])
+        raw, valid = self.values[c, : self.rows], self.valid[c, : self.rows]
         mask = None if valid.all() else ~valid
         if OID_KIND.get(oid) == 0:
-            return _text_array(self.buf, raw, self.lengths[: self.rows, c], valid).cast(type_)
+            return _text_array(self.buf, raw, self.lengths[c, : self.rows], valid).cast(type_)
         if oid in (1114, 1184):
             if pa.types.is_date32(type_):
                 days = ((raw + PG_EPOCH_US) // US_PER_DAY).astype(np.int32)
@@ -127,7 +126,7 @@ def _decode_rows(
     buf: np.ndarray, start: int, end: int, kinds: np.ndarray, values: np.ndarray, lengths: np.ndarray,
     valid: np.ndarray,
 ) -> int:  # fmt: skip
-    """Walk the messages in ``buf[start:end]``; decode every DataRow ('D') into row ``r``; return rows."""
+    """Walk the messages in ``buf[start:end]``; decode every DataRow ('D') into column-major arrays; return rows."""
     ncols = kinds.shape[0]
     i, r = start, 0
     while i < end:
@@ -138,23 +137,23 @@ def _decode_rows(
                 flen = _be4(buf, j)
                 j += 4
                 if flen < 0:
-                    valid[r, c] = False
-                    values[r, c] = 0
+                    valid[c, r] = False
+                    values[c, r] = 0
                     continue
-                valid[r, c] = True
+                valid[c, r] = True
                 k = kinds[c]
                 if k == 8:
-                    values[r, c] = _be8(buf, j)
+                    values[c, r] = _be8(buf, j)
                 elif k == 0:
-                    values[r, c] = j
-                    lengths[r, c] = flen
+                    values[c, r] = j
+                    lengths[c, r] = flen
                 elif k == 4:
-                    values[r, c] = _be4(buf, j)
+                    values[c, r] = _be4(buf, j)
                 elif k == 2:
                     v = (np.int64(buf[j]) << 8) | buf[j + 1]
-                    values[r, c] = v - 65536 if v >= 32768 else v
+                    values[c, r] = v - 65536 if v >= 32768 else v
                 else:
-                    values[r, c] = buf[j]
+                    values[c, r] = buf[j]
                 j += flen
             r += 1
         i += 1 + mlen
@@ -366,9 +365,9 @@ def _parse_answer(buf: np.ndarray) -> BinaryResult:
         bad = [f"{n} (oid {o})" for n, o in zip(names, oids, strict=True) if OID_KIND.get(o) is None]
         raise WireError(f"no binary decoder for columns {bad}")
     max_rows = 0 if rows_start < 0 else (rows_end - rows_start) // (7 + 4 * max(1, len(names)))
-    values = np.empty((max_rows, len(names)), dtype=np.int64)
-    lengths = np.zeros((max_rows, len(names)), dtype=np.int32)
-    valid = np.empty((max_rows, len(names)), dtype=np.bool_)
+    values = np.empty((len(names), max_rows), dtype=np.int64)
+    lengths = np.zeros((len(names), max_rows), dtype=np.int32)
+    valid = np.empty((len(names), max_rows), dtype=np.bool_)
     rows = 0 if rows_start < 0 else _decode_rows(buf, rows_start, rows_end, kinds, values, lengths, valid)
     return BinaryResult(tuple(names), tuple(oids), rows, values, lengths, valid, buf)
 

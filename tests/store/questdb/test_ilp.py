@@ -16,6 +16,7 @@ import pytest
 from ghtrader.schema import MAIN_L5_SCHEMA, to_arrow
 from ghtrader.store.questdb import ilp
 from ghtrader.store.questdb.ddl import coverage_table, no_data_table, schedule_table, tick_table
+from ghtrader.store.questdb.entry import CoverageEntry
 
 DAY = dt.date(2025, 3, 4)
 DOUBLE_BINARY = 16
@@ -146,10 +147,10 @@ def test_batches_cover_every_row_once(tick_table_with_gaps: pa.Table) -> None:
 
 def test_coverage_and_no_data_rows() -> None:
     cov_spec = coverage_table("g")
-    frame = ilp.coverage_frame(
-        "ticks", "SHFE.cu2505", DAY, rows=7, first_ns=11, last_ns=99, row_hash="ab" * 32, schema_hash="h1"
+    entry = CoverageEntry("ticks", "SHFE.cu2505", DAY, 7, 11, 99, "ab" * 32, "h1")
+    (row,) = parse_ilp(
+        bytes(ilp.fill_rows(ilp.buffer_class()(protocol_version=1), cov_spec, [ilp.coverage_row(entry)]))
     )
-    (row,) = parse_ilp(bytes(ilp.build_buffer(frame, cov_spec, 1)))
     midnight_ns = (DAY - dt.date(1970, 1, 1)).days * ilp.NS_PER_DAY
     assert row["_tags"] == {"dataset", "symbol", "schema_hash"}
     assert (row["row_count"], row["first_datetime_ns"], row["last_datetime_ns"]) == (7, 11, 99)
@@ -160,6 +161,11 @@ def test_coverage_and_no_data_rows() -> None:
         bytes(ilp.build_buffer(ilp.no_data_frame("ticks", "S", days, False), no_data_table("g"), 1))
     )
     assert [r["no_data"] for r in nd] == [False, False]
+    rows = [ilp.no_data_row("ticks", "S", d, False) for d in days]
+    assert (
+        parse_ilp(bytes(ilp.fill_rows(ilp.buffer_class()(protocol_version=1), no_data_table("g"), rows)))
+        == nd
+    )
     assert [_ts_ns(r["_ts"]) for r in nd] == [midnight_ns, midnight_ns + ilp.NS_PER_DAY]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,10 +11,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ghtrader.schema import TICK_SCHEMA, to_arrow
+from ghtrader.schema import to_arrow
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.questdb.digest import table_digest
-from ghtrader.store.questdb.pg import rows_to_arrow, ts_literal
+from ghtrader.store.questdb.pg import ts_literal
 from ghtrader.store.questdb.sync import plan_day
 
 DAY = dt.date(2025, 3, 4)
@@ -50,31 +49,6 @@ def test_digest_sees_value_null_and_row_changes(table: pa.Table) -> None:
     bumped = table.set_column(table.schema.get_field_index("last_price"), "last_price", pa.array(prices))
     assert table_digest(bumped) != base
     assert table_digest(table.slice(1)) != base
-
-
-def _pg_rows(table: pa.Table) -> tuple[list[str], list[tuple[object, ...]]]:
-    """What PGWire hands back: shuffled column order, DATE as datetime, NULL DOUBLE as NaN."""
-    names = list(reversed(table.column_names))
-    cols = []
-    for n in names:
-        values = table[n].to_pylist()
-        if n == "trading_day":
-            values = [dt.datetime(v.year, v.month, v.day) for v in values]
-        elif pa.types.is_floating(table.schema.field(n).type):
-            values = [math.nan if v is None else v for v in values]
-        cols.append(values)
-    return names, list(zip(*cols, strict=True))
-
-
-def test_rows_to_arrow_rebuilds_the_exact_table(table: pa.Table) -> None:
-    prices = table["ask_price2"].to_pylist()
-    prices[4] = None
-    table = table.set_column(table.schema.get_field_index("ask_price2"), "ask_price2", pa.array(prices))
-    names, rows = _pg_rows(table)
-    back = rows_to_arrow(names, rows, TICK_SCHEMA)
-    assert back.equals(table)
-    assert table_digest(back) == table_digest(table)
-    assert rows_to_arrow(names, [], TICK_SCHEMA).num_rows == 0
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,9 @@ def test_run_is_on_the_dashboard_with_dq_metrics_promotion_and_report(good_run) 
     (row,) = [r for r in read_rows(runs) if (r.var, r.start, r.end) == ("cu", conf["start"], conf["end"])]
     assert dr.run_id in row.run_ids
     assert row.dq == "pass"
-    assert set(row.models) == {"logistic", "lgbm"} and all(isinstance(v, float) for v in row.models.values())
+    assert set(row.models) == {"logistic", "lgbm", "tcn"} and all(
+        isinstance(v, float) for v in row.models.values()
+    )
     decision = json.loads((runs / "promotion" / "cu" / "decisions.jsonl").read_text().splitlines()[-1])
     assert row.promotion is not None and row.promotion["promote"] == decision["promote"]
     # a kept champion is visible in the grid as a skipped promote task; a promotion as success

@@ -23,7 +23,7 @@ from ghtrader.pipeline.airflow_tasks import MAP_INDEX_TEMPLATE, run_step
 from ghtrader.pipeline.alerts import on_failure
 
 VARIETIES = ("cu", "au", "ag")
-MODELS = ["logistic", "lgbm"]
+MODELS = "logistic,lgbm,xgboost,tcn"  # ghtrader.pipeline.steps.DEFAULT_MODELS (kept import-free here)
 DEFAULT_ARGS = {
     "owner": "ghtrader",
     "retries": 2,  # transient failures only: bad input / failed gates fail at once (run_step)
@@ -61,6 +61,12 @@ PARAMS = {
     "n_splits": Param(5, type="integer", description="walk-forward splits"),
     "min_train_days": Param(5, type="integer", description="trading days in the first training window"),
     "symbols": Param("", type="string", description="comma-separated contracts to ingest; empty: all listed"),
+    "models": Param(MODELS, type="string", description="comma-separated models to train and compare"),
+    "model_params": Param(
+        "",
+        type="string",
+        description='JSON {"model": {"param": value}}; empty: quick defaults (deep epochs/windows capped)',
+    ),
     "data_dir": Param("", type="string", description="data dir; empty: GHTRADER_DATA_DIR or ./data"),
     "runs_dir": Param("", type="string", description="runs dir; empty: GHTRADER_RUNS_DIR or ./runs"),
 }
@@ -150,6 +156,13 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
 
             return run_step(build, RunSpec.from_params(spec))
 
+        @task
+        def model_list(spec: dict) -> list[str]:
+            """The models of this run (DAG param ``models``), one mapped train task each."""
+            from ghtrader.pipeline.steps import RunSpec
+
+            return list(RunSpec.from_params(spec).models)
+
         @task(map_index_template=MAP_INDEX_TEMPLATE)
         def train(spec: dict, model: str, _built: dict) -> dict:
             from ghtrader.pipeline.steps import RunSpec, train
@@ -176,7 +189,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         checked = gx_ticks(spec, ingested)
         main = main_l5(spec, schedule(spec, checked))
         built = build(spec, gx_main_l5(spec, main))
-        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=MODELS)
+        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=model_list(spec))
         promote(spec, evaluate(spec, trained))
 
     return pipeline()

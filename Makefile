@@ -89,8 +89,12 @@ live-status:
 live-stop:
 	@$(SUPERVISORCTL) shutdown
 
+# Two pytest-xdist workers (one per core of the reference machine); tests sharing an Airflow DB or a
+# QuestDB server stay on one worker (--dist loadgroup); sim lakes are built once per run
+# (ghtrader.testing.shared). The 15 slowest tests are listed at the end. TEST_WORKERS=0: no xdist.
+TEST_WORKERS ?= 2
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 # QuestDB built from public source (../shared/tools/questdb, 9.3.3-SNAPSHOT) needs a Java 17+ runtime.
 QUESTDB_RUN ?= $(abspath ../shared/tools/questdb/run.sh)

@@ -65,10 +65,11 @@ def main() -> None:
         wall = time.perf_counter() - t0
         n_part = sum(1 for f in Path(res["docs"]).parent.joinpath("validations").rglob("*.html"))
         gx[name] = {
-            "batches": res["partitions_checked"],
+            "partitions": res["partitions_checked"],
+            "validations": res["validations"],
             "rows": res["rows"],
             "seconds_total": round(wall, 2),
-            "seconds_per_batch": round(res["seconds"] / max(res["partitions_checked"], 1), 3),
+            "seconds_per_partition": round(res["seconds"] / max(res["partitions_checked"], 1), 3),
             "docs_pages": n_part,
         }
     payload = {

@@ -1,7 +1,7 @@
 """One DAG per variety (ghtrader_cu, ghtrader_au, ghtrader_ag) from one factory.
 
-ingest (one mapped task per contract, pool ``tqsdk``) -> gx_ticks (Great Expectations gate per
-contract) -> schedule -> main_l5 -> gx_main_l5 -> build -> gx_dataset -> train (one mapped task per
+ingest (one mapped task per contract, pool ``tqsdk``) -> gx_ticks (one Great Expectations gate over
+every ingested contract: one batched validation, one Data Docs site) -> schedule -> main_l5 -> gx_main_l5 -> build -> gx_dataset -> train (one mapped task per
 model) -> evaluate -> promote. A failing gate fails its task and nothing downstream runs. Each task calls one ``ghtrader.pipeline.steps``
 function through ``run_step`` (bad input fails at once, without retries); heavy imports happen inside
 tasks, nothing expensive at parse time; tasks pass small dicts of paths and counts, never data.
@@ -23,7 +23,7 @@ from ghtrader.pipeline.airflow_tasks import MAP_INDEX_TEMPLATE, run_step
 from ghtrader.pipeline.alerts import on_failure
 
 VARIETIES = ("cu", "au", "ag")
-MODELS = ["logistic", "lgbm"]
+MODELS = "logistic,lgbm,xgboost,tcn"  # ghtrader.pipeline.steps.DEFAULT_MODELS (kept import-free here)
 DEFAULT_ARGS = {
     "owner": "ghtrader",
     "retries": 2,  # transient failures only: bad input / failed gates fail at once (run_step)
@@ -61,6 +61,12 @@ PARAMS = {
     "n_splits": Param(5, type="integer", description="walk-forward splits"),
     "min_train_days": Param(5, type="integer", description="trading days in the first training window"),
     "symbols": Param("", type="string", description="comma-separated contracts to ingest; empty: all listed"),
+    "models": Param(MODELS, type="string", description="comma-separated models to train and compare"),
+    "model_params": Param(
+        "",
+        type="string",
+        description='JSON {"model": {"param": value}}; empty: quick defaults (deep epochs/windows capped)',
+    ),
     "data_dir": Param("", type="string", description="data dir; empty: GHTRADER_DATA_DIR or ./data"),
     "runs_dir": Param("", type="string", description="runs dir; empty: GHTRADER_RUNS_DIR or ./runs"),
 }
@@ -69,6 +75,15 @@ PARAMS = {
 def _run_time(context: dict):  # noqa: ANN202
     """The run's logical date; manual runs in Airflow 3 may have none, then the time they were queued for."""
     return context.get("logical_date") or context["dag_run"].run_after
+
+
+def _all(mapped):  # noqa: ANN001, ANN202
+    """Every result of a mapped task in one read: iterating the lazy sequence item by item reads one
+    past the end and Airflow logs that 404 as an "XCom not found" error line."""
+    try:
+        return list(mapped[:])
+    except TypeError:  # a runner without sequence slices: item by item (logs that one 404)
+        return list(mapped)
 
 
 def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
@@ -105,14 +120,14 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
 
             return run_step(ingest_contract, RunSpec.from_params(spec), symbol, label=symbol)
 
-        @task(map_index_template=MAP_INDEX_TEMPLATE)
-        def gx_ticks(spec: dict, symbol: str) -> dict:
+        @task
+        def gx_ticks(spec: dict, ingested: list[dict]) -> dict:
             from ghtrader.pipeline.steps import RunSpec, gx_ticks
 
-            return run_step(gx_ticks, RunSpec.from_params(spec), symbol, label=symbol)
+            return run_step(gx_ticks, RunSpec.from_params(spec), [i["symbol"] for i in _all(ingested)])
 
         @task
-        def schedule(spec: dict, _ingested: list[dict]) -> dict:
+        def schedule(spec: dict, _checked: dict) -> dict:
             from ghtrader.pipeline.steps import RunSpec, schedule
 
             return run_step(schedule, RunSpec.from_params(spec))
@@ -141,6 +156,13 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
 
             return run_step(build, RunSpec.from_params(spec))
 
+        @task
+        def model_list(spec: dict) -> list[str]:
+            """The models of this run (DAG param ``models``), one mapped train task each."""
+            from ghtrader.pipeline.steps import RunSpec
+
+            return list(RunSpec.from_params(spec).models)
+
         @task(map_index_template=MAP_INDEX_TEMPLATE)
         def train(spec: dict, model: str, _built: dict) -> dict:
             from ghtrader.pipeline.steps import RunSpec, train
@@ -151,7 +173,7 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         def evaluate(spec: dict, trained: list[dict]) -> dict:
             from ghtrader.pipeline.steps import RunSpec, evaluate
 
-            return run_step(evaluate, RunSpec.from_params(spec), list(trained))
+            return run_step(evaluate, RunSpec.from_params(spec), _all(trained))
 
         @task
         def promote(spec: dict, evaluation: dict, **context) -> dict:  # noqa: ANN003
@@ -164,11 +186,10 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
         spec = resolve()
         contracts = plan(spec)
         ingested = ingest.partial(spec=spec).expand(symbol=contracts)
-        checked = gx_ticks.partial(spec=spec).expand(symbol=contracts)
-        ingested >> checked
+        checked = gx_ticks(spec, ingested)
         main = main_l5(spec, schedule(spec, checked))
         built = build(spec, gx_main_l5(spec, main))
-        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=MODELS)
+        trained = train.partial(spec=spec, _built=gx_dataset(spec, built)).expand(model=model_list(spec))
         promote(spec, evaluate(spec, trained))
 
     return pipeline()

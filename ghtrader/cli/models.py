@@ -76,7 +76,9 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def train(
-    model: Annotated[str, typer.Option(help="logistic | lgbm")] = "lgbm",
+    model: Annotated[
+        str, typer.Option(help="logistic | lgbm | xgboost | deeplob | tcn | transformer | tlob | ssm")
+    ] = "lgbm",
     symbol: SymbolOpt = "KQ.m@SHFE.cu",
     horizon: HorizonOpt = 50,
     data_dir: DataDirOpt = None,
@@ -155,7 +157,12 @@ def benchmark(
     min_train_days: MinTrainOpt = 5,
     test_days: TestDaysOpt = None,
     train_stride: StrideOpt = 20,
-    threshold: Annotated[float, typer.Option(help="signal threshold on p_up - p_down")] = 0.8,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="fix the signal threshold on p_up - p_down (default: tuned inside each training fold)"
+        ),
+    ] = None,
     feature_set: FeatureSetOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

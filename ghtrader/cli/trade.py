@@ -221,9 +221,21 @@ def replay_cmd(
     k: Annotated[float, typer.Option(help="label FLAT threshold in ticks")] = 1.0,
     data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,
     runs_dir: RunsOpt = None,
+    max_position: Annotated[int, typer.Option()] = 1,
+    max_order_size: Annotated[int, typer.Option()] = 2,
+    max_orders_per_second: Annotated[int, typer.Option()] = 5,
+    max_orders_per_day: Annotated[
+        int, typer.Option(help="research comparison: set above the turnover")
+    ] = 2000,
+    price_band_ticks: Annotated[float, typer.Option()] = 20.0,
+    max_daily_loss: Annotated[float, typer.Option(help="research comparison: set above any loss")] = 20_000.0,
+    max_drawdown: Annotated[float, typer.Option()] = 30_000.0,
     json_out: JsonOpt = False,
 ) -> None:
-    """Run the runner's code path over stored main_l5 ticks on a virtual clock (champion model)."""
+    """Run the runner's code path over stored main_l5 ticks on a virtual clock (champion model).
+
+    The risk engine is part of the runner: where a limit binds (reported under ``risk_events``) the
+    replay departs from ``backtest --champion``, which has no limits; raise them to compare research."""
 
     def body() -> None:
         from ghtrader.config import load_settings
@@ -247,6 +259,8 @@ def replay_cmd(
             ParquetLake(settings.lake_dir), var=var, symbol=symbol or f"KQ.m@SHFE.{var}", start=d0, end=d1,
             mode=mode, champion=champ, expected=expected, book=ContractBook.load(TradingCalendar.bundled()),
             runs_dir=settings.runs_dir, run_id=rid,
+            limits=_limits(max_position, max_order_size, max_orders_per_second, max_orders_per_day,
+                           price_band_ticks, 10.0, max_daily_loss, max_drawdown),
         )  # fmt: skip
         if json_out:
             emit_json(summary)

@@ -27,12 +27,12 @@ TICK_COLUMNS = ("datetime_ns", "trading_day", "bid_price1", "ask_price1", "under
 class SignalConfig:
     """Probabilities -> target lots: long when ``p_up - p_down > threshold``, short below ``-threshold``.
 
-    The default 0.8 acts only on confident signals: a 50-tick move that clears the FLAT band is ~1.5
-    ticks, barely more than the 1-tick spread plus fees paid per round trip (set after looking at sim
-    backtests, so treat backtest PnL at this threshold as in-sample with respect to it).
+    ``threshold=None`` (the default): tuned inside each walk-forward training fold
+    (``ghtrader.evaluation.decision``), never on the days being evaluated. A number fixes it for every
+    split (recorded as "fixed by caller"); pick it without looking at the evaluation's backtests.
     """
 
-    threshold: float = 0.8
+    threshold: float | None = None
     max_pos: int = 1
     hold: bool = True
 
@@ -81,14 +81,21 @@ def backtest_proba(
     book: ContractBook,
     signal: SignalConfig = SignalConfig(),
     config: Any = None,
+    thresholds: np.ndarray | None = None,
 ) -> Any:
-    """Run the tier-1 backtest of the signal from ``proba``; returns ``ghtrader.backtest.BacktestResult``."""
+    """Run the tier-1 backtest of the signal from ``proba``; returns ``ghtrader.backtest.BacktestResult``.
+
+    ``thresholds``: one per tick (e.g. per-split tuned values); otherwise ``signal.threshold``, which
+    must then be set. Probabilities of one-hot predictors (the oracle) act the same at any threshold < 1.
+    """
     from ghtrader.backtest import BacktestConfig, run_backtest, signal_from_proba
 
+    if thresholds is None and signal.threshold is None:
+        raise ValueError("backtest needs a threshold: tune it (ghtrader.evaluation.decision) or fix one")
     p = align_proba(ticks, keys_ns, proba)
     target = signal_from_proba(
         p,
-        threshold=signal.threshold,
+        threshold=thresholds if thresholds is not None else float(signal.threshold),  # type: ignore[arg-type]
         max_pos=signal.max_pos,
         hold=signal.hold,
         groups=ticks.groupby(["trading_day", "segment_id"], sort=False).ngroup().to_numpy(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ghtrader.evaluation.backtest import (
     one_hot,
 )
 from ghtrader.evaluation.data import EvalData, load_eval_data, stable_hash
+from ghtrader.evaluation.decision import ORACLE_THRESHOLD, thresholds_per_tick, tune_decisions
 from ghtrader.evaluation.oracle import oracle_classes
 from ghtrader.evaluation.runs import (
     read_run,
@@ -40,6 +41,7 @@ from ghtrader.evaluation.walkforward import (
     evaluate_baselines,
     evaluate_model,
     holdout_layout,
+    inner_tail,
     make_splits,
 )
 from ghtrader.market.contracts import ContractBook
@@ -47,6 +49,7 @@ from ghtrader.models.registry import make_model
 from ghtrader.store.lake import ParquetLake
 
 Progress = Callable[[str], None]
+TIMING_KEYS = ("latency_us_per_row", "train_seconds")  # machine-dependent: kept out of metrics.json
 TABLE_KEYS = ("accuracy_mean", "accuracy_std", "macro_f1_mean", "macro_f1_std", "log_loss_mean", "ece_mean")
 
 
@@ -57,6 +60,7 @@ class TrainResult:
     baselines: dict[str, PredictorEval]
     latency_us_per_row: float
     backtest: dict[str, Any]
+    decision: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class _Session:
     ticks: Any
     keys_ns: np.ndarray
     settings: dict[str, Any]
+    tune_ticks: Any = None  # ticks of the inner tuning days (decision thresholds)
 
 
 def _setup(
@@ -105,7 +110,41 @@ def _setup(
     ticks = load_ticks(lake, symbol, [d for s in splits for d in s.test_days])
     keys_ns = data.xy.meta["datetime_ns"].to_numpy(np.int64)[rows]
     settings = {"signal": signal.to_dict(), "backtest": backtest_config_dict(backtest_config)}
-    return _Session(data, splits, baselines, oracle, ticks, keys_ns, settings)
+    tune_ticks = load_ticks(lake, symbol, inner_tail(splits[0], config)[1])
+    return _Session(data, splits, baselines, oracle, ticks, keys_ns, settings, tune_ticks)
+
+
+def oracle_backtest(ses: _Session, book: ContractBook, signal: SignalConfig, backtest_config: Any) -> Any:
+    """The oracle's backtest: one-hot probabilities trade identically at any threshold in (0, 1)."""
+    assert ses.oracle is not None
+    sig = signal if signal.threshold is not None else replace(signal, threshold=ORACLE_THRESHOLD)
+    return backtest_proba(
+        ses.ticks, ses.keys_ns, one_hot(ses.oracle), book=book, signal=sig, config=backtest_config
+    )
+
+
+def decide_and_backtest(
+    ses: _Session,
+    ev: ModelEval,
+    *,
+    book: ContractBook,
+    signal: SignalConfig,
+    backtest_config: Any,
+) -> tuple[dict[str, Any], Any]:
+    """Tune thresholds inside each training fold (``decision``), then backtest the test predictions."""
+    import pandas as pd
+
+    oos = pd.concat([f for f in (ev.tuning, ev.predictions) if f is not None], ignore_index=True)
+    ticks = pd.concat([ses.tune_ticks, ses.ticks], ignore_index=True)
+    decision = tune_decisions(
+        ticks, oos, ses.splits, book=book, signal=signal, backtest_config=backtest_config
+    )
+    proba = ev.predictions[["p_down", "p_flat", "p_up"]].to_numpy()
+    per_tick = thresholds_per_tick(ses.ticks, ses.splits, decision["per_split"])
+    bt = backtest_proba(
+        ses.ticks, ses.keys_ns, proba, book=book, signal=signal, config=backtest_config, thresholds=per_tick
+    )
+    return decision, bt
 
 
 def _run_model(
@@ -119,11 +158,10 @@ def _run_model(
     signal: SignalConfig,
     backtest_config: Any,
     created_from: dict[str, Any],
-) -> tuple[ModelEval, Path, Any]:
-    """Walk-forward one model, backtest its test predictions, write its run directory."""
+) -> tuple[ModelEval, Path, Any, dict[str, Any]]:
+    """Walk-forward one model, tune its thresholds, backtest its test predictions, write its run dir."""
     ev = evaluate_model(name, ses.data, ses.splits, config, params)
-    proba = ev.predictions[["p_down", "p_flat", "p_up"]].to_numpy()
-    bt = backtest_proba(ses.ticks, ses.keys_ns, proba, book=book, signal=signal, config=backtest_config)
+    decision, bt = decide_and_backtest(ses, ev, book=book, signal=signal, backtest_config=backtest_config)
     run_dir = write_model_run(
         runs_dir,
         ses.data,
@@ -133,8 +171,9 @@ def _run_model(
         backtest=bt.metrics,
         settings=ses.settings,
         created_from=created_from,
+        decision=decision,
     )
-    return ev, run_dir, bt
+    return ev, run_dir, bt, decision
 
 
 def train(
@@ -158,7 +197,7 @@ def train(
     make_model(model, params)  # unknown names / params fail before any data is read
     ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config, feature_set)
     created = {"command": "train", "model": model, "symbol": symbol}
-    ev, run_dir, bt = _run_model(
+    ev, run_dir, bt, decision = _run_model(
         ses,
         model,
         params,
@@ -169,7 +208,7 @@ def train(
         backtest_config=backtest_config,
         created_from=created,
     )
-    return TrainResult(run_dir, ev.scores, ses.baselines, ev.latency_us_per_row, bt.metrics)
+    return TrainResult(run_dir, ev.scores, ses.baselines, ev.latency_us_per_row, bt.metrics, decision)
 
 
 def _row(name: str, kind: str, scores: PredictorEval, latency: float | None = None) -> dict[str, Any]:
@@ -208,10 +247,11 @@ def benchmark(
     evals: dict[str, ModelEval] = {}
     run_dirs: dict[str, Path] = {}
     backtests: dict[str, Any] = {}
+    decisions: dict[str, Any] = {}
     created = {"command": "benchmark", "models": list(models), "symbol": symbol}
     for name in models:
         say(f"walk-forward {name}")
-        evals[name], run_dirs[name], backtests[name] = _run_model(
+        evals[name], run_dirs[name], backtests[name], decisions[name] = _run_model(
             ses,
             name,
             params.get(name),
@@ -223,10 +263,11 @@ def benchmark(
             created_from=created,
         )
     if ses.oracle is not None:
-        backtests["oracle"] = backtest_proba(
-            ses.ticks, ses.keys_ns, one_hot(ses.oracle), book=book, signal=signal, config=backtest_config
-        )
-    table = [_row(n, "model", e.scores, e.latency_us_per_row) for n, e in evals.items()]
+        backtests["oracle"] = oracle_backtest(ses, book, signal, backtest_config)
+    table = [
+        _row(n, "model", e.scores, e.latency_us_per_row) | {"train_seconds": float(sum(e.fit_seconds))}
+        for n, e in evals.items()
+    ]
     table += [_row(n, "baseline" if n == "majority" else "reference", b) for n, b in baselines.items()]
     settings = {"models": {n: e.params for n, e in evals.items()}, "config": config.to_dict(), **ses.settings}
     eval_id = stable_hash({**settings, "data": data.data_hash, "symbol": symbol}, 12)
@@ -245,13 +286,14 @@ def benchmark(
             }
             for s in splits
         ],
-        "table": [{k: v for k, v in r.items() if k != "latency_us_per_row"} for r in table],
+        "table": [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in table],
         "scores": {
             n: {**scalar_metrics(e.scores), "per_split": e.scores.per_split, "pooled": e.scores.pooled}
             for n, e in evals.items()
         },
         "baselines": {n: b.to_dict() for n, b in baselines.items()},
         "backtests": bt_metrics,
+        "decisions": decisions,
         "runs": {n: str(p.relative_to(runs_dir)) for n, p in run_dirs.items()},
         "data": data.provenance,
     }

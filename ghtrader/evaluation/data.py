@@ -31,6 +31,7 @@ class EvalData:
     horizon: int
     xy: XY
     provenance: dict[str, Any]
+    lake_root: Path | None = None  # where the rows came from (window models read the book there)
 
     @property
     def data_hash(self) -> str:
@@ -146,4 +147,4 @@ def load_eval_data(
     prov = data_provenance(lake_root, symbol, chosen, horizon, feature_set)
     columns = feature_selection(lake_root, symbol, feature_set)["columns"] if feature_set else None
     xy = load_xy(lake_root, symbol, chosen, horizon=horizon, drop_unlabeled=False, feature_columns=columns)
-    return EvalData(symbol, horizon, xy, prov)
+    return EvalData(symbol, horizon, xy, prov, Path(lake_root))

@@ -17,9 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ghtrader.evaluation.backtest import SignalConfig, backtest_proba, one_hot
-from ghtrader.evaluation.benchmark import TABLE_KEYS, BenchmarkResult, _row, _setup
+from ghtrader.evaluation.backtest import SignalConfig, backtest_proba
+from ghtrader.evaluation.benchmark import (
+    TABLE_KEYS,
+    TIMING_KEYS,
+    BenchmarkResult,
+    _row,
+    _setup,
+    oracle_backtest,
+)
 from ghtrader.evaluation.data import stable_hash
+from ghtrader.evaluation.decision import thresholds_per_tick
 from ghtrader.evaluation.runs import PREDICTIONS, read_run, safe_symbol, write_json
 from ghtrader.evaluation.walkforward import EvalConfig
 from ghtrader.market.contracts import ContractBook
@@ -48,6 +56,7 @@ def evaluate_runs(
     scores: dict[str, Any] = {}
     models: dict[str, Any] = {}
     dirs: dict[str, Path] = {}
+    decisions: dict[str, Any] = {}
     for d in map(Path, run_dirs):
         m = read_run(d)
         meta = json.loads((d / "meta.json").read_text())
@@ -58,20 +67,32 @@ def evaluate_runs(
                 f"run {d} was evaluated on other rows than this evaluation (data or splits differ)"
             )
         proba = preds[["p_down", "p_flat", "p_up"]].to_numpy()
+        thresholds = None
+        if signal.threshold is None:  # the thresholds tuned inside each training fold when it was trained
+            decision = m.get("decision")
+            if not decision:
+                raise ValueError(f"run {d} has no tuned decision thresholds; retrain it or fix a threshold")
+            thresholds = thresholds_per_tick(ses.ticks, ses.splits, decision["per_split"])
         backtests[name] = backtest_proba(
-            ses.ticks, ses.keys_ns, proba, book=book, signal=signal, config=backtest_config
+            ses.ticks,
+            ses.keys_ns,
+            proba,
+            book=book,
+            signal=signal,
+            config=backtest_config,
+            thresholds=thresholds,
         )
+        decisions[name] = m.get("decision")
         row = {"name": name, "kind": "model", "available": True, "reason": None}
         row |= {k: m["summary"].get(k) for k in TABLE_KEYS}
         row["latency_us_per_row"] = m.get("timing", {}).get("latency_us_per_row")
+        row["train_seconds"] = m.get("timing", {}).get("train_seconds")
         table.append(row)
         scores[name] = {**m["summary"], "per_split": m["per_split"], "pooled": m["pooled"]}
         models[name] = meta.get("params", meta.get("model_params"))
         dirs[name] = d
     if ses.oracle is not None:
-        backtests["oracle"] = backtest_proba(
-            ses.ticks, ses.keys_ns, one_hot(ses.oracle), book=book, signal=signal, config=backtest_config
-        )
+        backtests["oracle"] = oracle_backtest(ses, book, signal, backtest_config)
     table += [_row(n, "baseline" if n == "majority" else "reference", b) for n, b in ses.baselines.items()]
     settings = {"models": models, "config": config.to_dict(), **ses.settings}
     eval_id = stable_hash(
@@ -92,10 +113,11 @@ def evaluate_runs(
             }
             for s in ses.splits
         ],
-        "table": [{k: v for k, v in r.items() if k != "latency_us_per_row"} for r in table],
+        "table": [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in table],
         "scores": scores,
         "baselines": {n: b.to_dict() for n, b in ses.baselines.items()},
         "backtests": bt_metrics,
+        "decisions": decisions,
         "runs": {n: str(p.resolve().relative_to(Path(runs_dir).resolve())) for n, p in dirs.items()},
         "data": ses.data.provenance,
     }

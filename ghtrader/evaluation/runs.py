@@ -67,11 +67,14 @@ def write_model_run(
     backtest: dict[str, Any] | None,
     settings: dict[str, Any],
     created_from: dict[str, Any],
+    decision: dict[str, Any] | None = None,
 ) -> Path:
     """Write the artifact, predictions, metrics and timing of one evaluated model; return its directory.
 
     ``meta.json`` carries what promotion gates read: ``metrics.walk_forward`` (mean/std over splits and
-    pooled), ``metrics.backtest``, ``metrics.latency_us_per_row`` and ``baselines.<name>``.
+    pooled), ``metrics.backtest``, ``metrics.latency_us_per_row`` and ``baselines.<name>``; ``decision``
+    holds the tuned thresholds and where each came from (``ghtrader.evaluation.decision``), and
+    ``decision.threshold`` is what ``load_serving_model(...).threshold`` serves.
     """
     run_id = run_id_for(ev.name, ev.params, config, data.data_hash, data.symbol, settings)
     out = model_run_dir(runs_dir, data.symbol, ev.name, data.horizon, run_id)
@@ -89,11 +92,19 @@ def write_model_run(
         "pooled": ev.scores.pooled,
         "backtest": backtest,
         "baselines": base,
+        "decision": decision,
     }
     table = pa.Table.from_pandas(ev.predictions, preserve_index=False)
     atomic_write(out / PREDICTIONS, encode_parquet(table), durable=False)
     write_json(out / METRICS, metrics)
-    write_json(out / TIMING, {"latency_us_per_row": ev.latency_us_per_row, "fit_seconds": ev.fit_seconds})
+    write_json(
+        out / TIMING,
+        {
+            "latency_us_per_row": ev.latency_us_per_row,
+            "fit_seconds": ev.fit_seconds,
+            "train_seconds": float(sum(ev.fit_seconds)),
+        },
+    )
     meta = {
         "run_id": run_id,
         "symbol": data.symbol,
@@ -114,8 +125,15 @@ def write_model_run(
             "latency_us_per_row": ev.latency_us_per_row,
         },
         "baselines": base,
+        "decision": decision,
         "created_from": created_from,
     }
+    if decision is not None:  # the signal rule to deploy: the threshold tuned on out-of-sample rows
+        meta["signal"] = {
+            **meta.get("signal", {}),
+            "threshold": decision["threshold"],
+            "source": decision["source"],
+        }
     save_artifact(out, ev.final_model, meta)
     return out
 

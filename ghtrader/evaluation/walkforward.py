@@ -41,6 +41,7 @@ class EvalConfig:
     ece_bins: int = 10
     oracle_k: float | None = None
     latency_rows: int = 10_000
+    tune_days: int = 1  # the first split's last train days predicted by an inner fit (threshold tuning)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,6 +73,7 @@ class ModelEval:
     latency_us_per_row: float
     fit_seconds: list[float]
     final_model: Any
+    tuning: pd.DataFrame | None = None  # out-of-sample inner-tail predictions (split -1) for decisions
 
 
 def make_splits(days: Sequence[dt.date], config: EvalConfig) -> list[Split]:
@@ -138,7 +140,7 @@ def holdout_layout(data: EvalData, splits: Sequence[Split]) -> tuple[np.ndarray,
     return np.concatenate(parts), split_of
 
 
-def latency_us(model: Any, X: np.ndarray, repeats: int = 3) -> float:
+def latency_us(model: Any, X: Any, repeats: int = 3) -> float:
     """Best-of-``repeats`` wall time of one ``predict_proba`` batch, in microseconds per row."""
     if len(X) == 0:
         return float("nan")
@@ -150,6 +152,17 @@ def latency_us(model: Any, X: np.ndarray, repeats: int = 3) -> float:
     return best / len(X) * 1e6
 
 
+def inner_tail(split: Split, config: EvalConfig) -> tuple[tuple[dt.date, ...], tuple[dt.date, ...]]:
+    """(inner train days, tuning days) inside ``split``'s train days: the last ``tune_days`` are tuned
+    on, after a purge gap; empty when the train days are too few."""
+    days = split.train_days
+    purge = config.purge_days if len(days) - config.tune_days - config.purge_days >= 1 else 0
+    n_inner = len(days) - config.tune_days - purge  # labels never cross a day: the purge is optional
+    if config.tune_days < 1 or n_inner < 1:
+        return (), ()
+    return days[:n_inner], days[len(days) - config.tune_days :]
+
+
 def evaluate_model(
     name: str,
     data: EvalData,
@@ -157,8 +170,15 @@ def evaluate_model(
     config: EvalConfig,
     params: dict[str, Any] | None = None,
 ) -> ModelEval:
-    """Walk-forward ``name`` over ``splits``, then fit once more on every day (the artifact's model)."""
-    X, y = data.xy.X, data.xy.y
+    """Walk-forward ``name`` over ``splits``, then fit once more on every day (the artifact's model).
+
+    Also fits an inner model on the first split's train days minus its tail and predicts the tail:
+    out-of-sample rows inside the training fold, used to tune decision thresholds (``decision``).
+    """
+    from ghtrader.evaluation.inputs import model_inputs
+
+    inp = model_inputs(name, params, data)
+    y = data.xy.y
     test_idx, split_of = holdout_layout(data, splits)
     proba = np.full((len(test_idx), 3), np.nan)
     fit_s: list[float] = []
@@ -167,22 +187,32 @@ def evaluate_model(
     for s in splits:
         tr = train_rows(data, s.train_days, config.train_stride)
         t0 = time.perf_counter()
-        model = make_model(name, params).fit(X[tr], y[tr])
+        model = make_model(name, params).fit(*inp.train(tr))
         fit_s.append(time.perf_counter() - t0)
         rows = _rows(data.day_array, s.test_days)
-        proba[offset : offset + len(rows)] = model.predict_proba(X[rows])
+        proba[offset : offset + len(rows)] = model.predict_proba(inp.predict(rows))
         offset += len(rows)
     assert model is not None
-    lat = latency_us(model, X[test_idx[: config.latency_rows]])
+    lat = latency_us(model, inp.predict(test_idx[: config.latency_rows]))
     scores = _score(name, y[test_idx], split_of, len(splits), config, proba=proba)
-    final = make_model(name, params).fit(*_xy(data, train_rows(data, data.xy.days, config.train_stride)))
+    tuning = None
+    inner_days, tune_days = inner_tail(splits[0], config)
+    if tune_days:
+        inner = make_model(name, params).fit(*inp.train(train_rows(data, inner_days, config.train_stride)))
+        rows = _rows(data.day_array, tune_days)
+        p = inner.predict_proba(inp.predict(rows))
+        tuning = predictions_frame(data, rows, np.full(len(rows), -1, dtype=np.int64), p)
+    final = make_model(name, params).fit(*inp.train(train_rows(data, data.xy.days, config.train_stride)))
     return ModelEval(
-        name, final.params, scores, predictions_frame(data, test_idx, split_of, proba), lat, fit_s, final
+        name,
+        final.params,
+        scores,
+        predictions_frame(data, test_idx, split_of, proba),
+        lat,
+        fit_s,
+        final,
+        tuning,
     )
-
-
-def _xy(data: EvalData, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return data.xy.X[rows], data.xy.y[rows]
 
 
 def predictions_frame(

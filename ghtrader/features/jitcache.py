@@ -33,12 +33,12 @@ def drop_stale_cache(cache_dir: Path = HERE / "__pycache__") -> bool:
             return False
     except OSError:
         pass
-    if not cache_dir.is_dir():
-        return False
-    for p in cache_dir.glob("kernels*.nb[ic]"):
+    had_cache = cache_dir.is_dir()
+    for p in cache_dir.glob("kernels*.nb[ic]") if had_cache else ():
         p.unlink(missing_ok=True)
-    try:
+    try:  # stamp a fresh checkout too, so its first compiled caches are not dropped on the next run
+        cache_dir.mkdir(parents=True, exist_ok=True)
         stamp.write_text(digest)
     except OSError:  # read-only install: numba then caches elsewhere or not at all
         return False
-    return True
+    return had_cache

@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from rich.console import Console
@@ -19,6 +20,9 @@ from rich.table import Table
 from ghtrader.pipeline.airflow_env import REPO
 
 console = Console(stderr=False, width=110)
+# dag.test() runs tasks through Airflow's in-process API client, whose fastapi TestClient import warns
+# about its own httpx use on every run: noise for a demo, nothing the user can act on.
+warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testclient` is deprecated")
 
 
 def run(var: str, start: str, end: str, seed: int) -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,13 @@ from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
 
 SOURCES = ("sim", "tqsdk")
+# The DAG's default model ladder: quick enough for the demo (the deep model's epochs and windows are
+# capped); DAG params ``models`` / ``model_params`` override both (any registered model).
+DEFAULT_MODELS: tuple[str, ...] = ("lgbm", "logistic", "tcn", "xgboost")  # sorted, like the param
+QUICK_MODEL_PARAMS: dict[str, dict[str, Any]] = {
+    "xgboost": {"n_estimators": 30, "max_depth": 4},
+    "tcn": {"seq_len": 16, "epochs": 2, "max_train_windows": 2000, "arch": {"channels": 8, "levels": 2}},
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class RunSpec:
     n_splits: int = 5
     min_train_days: int = 5
     symbols: tuple[str, ...] = ()  # restrict ingest to these contracts (empty: every listed one)
+    models: tuple[str, ...] = DEFAULT_MODELS
+    model_params: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(QUICK_MODEL_PARAMS))
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RunSpec:
@@ -58,11 +67,14 @@ class RunSpec:
             n_splits=int(params.get("n_splits", 5)),
             min_train_days=int(params.get("min_train_days", 5)),
             symbols=_symbols(params.get("symbols")),
+            models=_symbols(params.get("models")) or DEFAULT_MODELS,
+            model_params=_model_params(params.get("model_params")),
         )
 
     def to_params(self) -> dict[str, Any]:
         d = asdict(self)
         d["symbols"] = ",".join(self.symbols)
+        d["models"] = ",".join(self.models)
         return {k: (str(v) if isinstance(v, (Path, dt.date)) else v) for k, v in d.items()}
 
     @property
@@ -75,6 +87,16 @@ def _symbols(value: Any) -> tuple[str, ...]:
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
     return tuple(sorted({str(x).strip() for x in items if str(x).strip()}))
+
+
+def _model_params(value: Any) -> dict[str, dict[str, Any]]:
+    """``model_params`` param: a dict or JSON object string ``{model: {param: value}}``; empty: quick defaults."""
+    if value in (None, "", {}):
+        return dict(QUICK_MODEL_PARAMS)
+    parsed = json.loads(value) if isinstance(value, str) else dict(value)
+    if not isinstance(parsed, dict) or not all(isinstance(v, dict) for v in parsed.values()):
+        raise ValueError("model_params must map model names to param objects")
+    return {str(k): dict(v) for k, v in parsed.items()}
 
 
 def jsonable(obj: Any) -> Any:
@@ -134,13 +156,24 @@ def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
 
 
 def _gate_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    keep = ("dataset", "success", "docs", "summary_path", "batches", "partitions", "rows", "failed")
+    keep = (
+        "dataset",
+        "success",
+        "docs",
+        "summary_path",
+        "partitions_checked",
+        "validations",
+        "rows",
+        "seconds",
+    )
     return jsonable({k: summary[k] for k in keep if k in summary})
 
 
-def gx_ticks(spec: RunSpec, symbol: str) -> dict[str, Any]:
-    """Great Expectations readiness of one contract's raw tick partitions over the range.
+def gx_ticks(spec: RunSpec, symbols: Sequence[str]) -> dict[str, Any]:
+    """Great Expectations readiness of the ingested contracts' raw tick partitions over the range.
 
+    One gate for all contracts (their partitions are validated in stacked batches, one Data Docs
+    site per run) rather than one per contract: GX's fixed cost per validation dominated.
     Raises ``DataQualityError`` naming each failing partition and expectation, which fails the task
     and keeps everything downstream from running.
     """
@@ -148,10 +181,10 @@ def gx_ticks(spec: RunSpec, symbol: str) -> dict[str, Any]:
 
     summary = ticks_ready(
         spec.lake_root,
-        [symbol],
+        list(symbols),
         trading_days(spec),
         spec.runs_dir,
-        run_name=f"{spec.var}_{spec.start}_{spec.end}_{symbol}",
+        run_name=f"{spec.var}_{spec.start}_{spec.end}",
     )
     return _gate_summary(summary)
 
@@ -231,6 +264,8 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         n_splits=int(params.get("n_splits") or 5),
         min_train_days=int(params.get("min_train_days") or 5),
         symbols=_symbols(params.get("symbols")),
+        models=_symbols(params.get("models")) or DEFAULT_MODELS,
+        model_params=_model_params(params.get("model_params")),
     )
     validate_spec(RunSpec.from_params(spec.to_params()))
     return spec.to_params()
@@ -261,6 +296,10 @@ def validate_spec(spec: RunSpec) -> None:
             f"(min_train_days {spec.min_train_days} + purge {cfg.purge_days} + n_splits {spec.n_splits}): "
             "widen the range or lower n_splits/min_train_days"
         )
+    from ghtrader.models.registry import make_model
+
+    for name in spec.models:  # unknown models / params fail here, before any ingest
+        make_model(name, spec.model_params.get(name))
     plan_contracts(spec)  # an unavailable source or unknown contracts fail here, not in ingest
 
 
@@ -297,6 +336,7 @@ def train(spec: RunSpec, model: str) -> dict[str, Any]:
         runs_dir=spec.runs_dir,
         book=book,
         config=_eval_config(spec),
+        params=spec.model_params.get(model),
         days=trading_days(spec),
     )
     return jsonable(

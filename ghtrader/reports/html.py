@@ -68,6 +68,7 @@ def metrics_table(table: Sequence[dict[str, Any]]) -> str:
         "log loss",
         "ECE",
         "latency µs/row",
+        "train s",
         "note",
     ]
     rows = [
@@ -81,6 +82,7 @@ def metrics_table(table: Sequence[dict[str, Any]]) -> str:
             r.get("log_loss_mean"),
             r.get("ece_mean"),
             r.get("latency_us_per_row"),
+            r.get("train_seconds"),
             r.get("reason") or ("" if r.get("available", True) else "unavailable"),
         ]
         for r in table
@@ -193,9 +195,10 @@ def write_report(
         "latency: one predict_proba batch, best of 3.</p>",
         "<h2>Backtest (tier 1, concatenated test days)</h2>",
         backtest_table(metrics["backtests"]),
-        f"<p class='note'>Signal: long when p_up − p_down &gt; {sig['threshold']}, short below "
-        f"−{sig['threshold']}, {'hold otherwise' if sig['hold'] else 'flat otherwise'} (max {sig['max_pos']} lot). "
-        "Fills at the opposite best, no partial fills, fees from the contract data, flat before each roll"
+        f"<p class='note'>Signal: long when p_up − p_down &gt; threshold, short below −threshold, "
+        f"{'hold otherwise' if sig['hold'] else 'flat otherwise'} (max {sig['max_pos']} lot). "
+        + _threshold_note(sig, metrics.get("decisions") or {})
+        + "Fills at the opposite best, no partial fills, fees from the contract data, flat before each roll"
         f"{' and each day end' if metrics['backtest'].get('flatten_daily') else ''}. "
         "Sharpe from daily net PnL.</p>",
         "<h2>Equity curve</h2>",
@@ -222,6 +225,24 @@ def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, "\n".join(parts).encode(), durable=False)
     return path
+
+
+def _threshold_note(sig: dict[str, Any], decisions: dict[str, Any]) -> str:
+    """Where each model's threshold came from: fixed by the caller, or tuned per split in its train days."""
+    if sig.get("threshold") is not None:
+        return f"Threshold {sig['threshold']} fixed by the caller for every model and split. "
+    parts = []
+    for name, d in sorted(decisions.items()):
+        if not d:
+            continue
+        per = ", ".join(f"{p['threshold']:g}" for p in d.get("per_split", []))
+        parts.append(f"{html.escape(name)}: [{per}]")
+    return (
+        "Thresholds tuned inside each training fold (grid, best net PnL on out-of-sample predictions of "
+        "that split's train days only; never on the split evaluated), per split: "
+        + ("; ".join(parts) or "n/a")
+        + ". "
+    )
 
 
 def _json(obj: Any) -> str:

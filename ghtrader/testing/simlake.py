@@ -12,6 +12,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from ghtrader.testing.shared import TempFactory, build_once
+
 DONE_MARKER = "_simlake_done.json"
 
 
@@ -70,8 +72,16 @@ TEST_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 19))  # 8 trading days, rol
 TEST_CONTRACTS = ("SHFE.cu2504", "SHFE.cu2505", "SHFE.cu2506")
 
 
-def shared_test_lake(base_temp: Path) -> Path:
-    """The 8-day cu test lake under pytest's session base temp, built once per test session (~10 s)."""
-    return build_sim_lake(
-        Path(base_temp) / "simlake_cu", start=TEST_RANGE[0], end=TEST_RANGE[1], contracts=TEST_CONTRACTS
-    )
+def shared_test_lake(where: TempFactory | Path) -> Path:
+    """The 8-day cu test lake, built once per test run (~10 s), also across pytest-xdist workers.
+
+    ``where`` is pytest's ``tmp_path_factory`` (the normal case, see ``ghtrader.testing.shared``) or
+    a directory to build into / reuse (``GHTRADER_TEST_LAKE_BASE`` while iterating locally).
+    """
+
+    def build(d: Path) -> Path:
+        return build_sim_lake(d, start=TEST_RANGE[0], end=TEST_RANGE[1], contracts=TEST_CONTRACTS)
+
+    if isinstance(where, Path):
+        return build(where / "simlake_cu")
+    return build_once(where, "simlake_cu", build)

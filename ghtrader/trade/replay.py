@@ -28,7 +28,7 @@ from ghtrader.market.sessions import variety_sessions
 from ghtrader.store.lake import ParquetLake
 from ghtrader.trade.account import MarketTick, PaperAccount, SimAccount
 from ghtrader.trade.champion import Champion, Expected
-from ghtrader.trade.eventlog import EventLog
+from ghtrader.trade.eventlog import EVENTS_NAME, EventLog, read_records
 from ghtrader.trade.risk import RiskEngine, RiskLimits
 from ghtrader.trade.runner import Hooks, RunnerConfig, TradeRunner
 
@@ -121,6 +121,11 @@ def replay_ticks(
     runner.start(replay=info or {})
     for t in market_ticks(ticks, book, last, nxt):
         runner.on_tick(t)
+    risk_events: dict[str, int] = {}
+    for rec in read_records(run_dir / EVENTS_NAME):
+        if rec["kind"] in ("kill", "risk_reject", "risk_pause"):
+            key = f"{rec['kind']}: {str(rec.get('reason', ''))[:60]}"
+            risk_events[key] = risk_events.get(key, 0) + 1
     summary = {
         "run_id": run_id,
         "run_dir": str(run_dir),
@@ -130,6 +135,7 @@ def replay_ticks(
         "position": account.position,
         "net_pnl": account.equity(),
         "model": champion.describe(),
+        "risk_events": risk_events,
     }
     log.append("run_end", **summary)
     log.close()

@@ -196,13 +196,12 @@ class TradeRunner:
         if first_of_block:  # the account dropped the working order at the block change
             self.working, self.asked = self.account.position, None
         equity = self.account.equity()
-        reason = self.risk.check_pnl(equity, t.trading_day)
+        reasons = [self.risk.check_pnl(equity, t.trading_day)]
         if self.kill_request is not None:
-            reason = (
-                f"manual: {self.kill_request}" if self.risk.kill(f"manual: {self.kill_request}") else None
-            )
+            manual = f"manual: {self.kill_request}"
+            reasons.append(manual if self.risk.kill(manual) else None)  # None: already latched
             self.kill_request = None
-        if reason:
+        for reason in filter(None, reasons):
             self._event(
                 "kill", ts=t.datetime_ns, reason=reason, position=self.account.position, equity=equity
             )

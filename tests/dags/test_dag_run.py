@@ -18,6 +18,9 @@ CONF = {
     "symbols": "SHFE.cu2504,SHFE.cu2505",
     "n_splits": 2,
     "min_train_days": 3,
+    # the ladder from params: a tiny deep model keeps the test quick
+    "models": "logistic,lgbm,tcn",
+    "model_params": '{"tcn": {"seq_len": 12, "epochs": 1, "max_train_windows": 300, "arch": {"channels": 8, "levels": 2}}}',
 }
 
 
@@ -50,7 +53,7 @@ def test_tiny_range_succeeds_end_to_end(good_run) -> None:  # noqa: ANN001
     assert str(dr.state) == "success", _states(dr)
     latest = json.loads((d / "runs" / "reports" / "latest_cu.json").read_text())
     assert Path(latest["report"]).is_file()
-    assert {r["name"] for r in latest["table"]} >= {"logistic", "lgbm", "majority", "oracle"}
+    assert {r["name"] for r in latest["table"]} >= {"logistic", "lgbm", "tcn", "majority", "oracle"}
     decisions = (d / "runs" / "promotion" / "cu" / "decisions.jsonl").read_text().splitlines()
     assert len(decisions) == 1 and json.loads(decisions[0])["reasons"]
     lake = ParquetLake(d / "data" / "lake_v2")
@@ -67,7 +70,9 @@ def test_run_is_on_the_dashboard_with_dq_metrics_promotion_and_report(good_run) 
     (row,) = [r for r in read_rows(runs) if (r.var, r.start, r.end) == ("cu", conf["start"], conf["end"])]
     assert dr.run_id in row.run_ids
     assert row.dq == "pass"
-    assert set(row.models) == {"logistic", "lgbm"} and all(isinstance(v, float) for v in row.models.values())
+    assert set(row.models) == {"logistic", "lgbm", "tcn"} and all(
+        isinstance(v, float) for v in row.models.values()
+    )
     decision = json.loads((runs / "promotion" / "cu" / "decisions.jsonl").read_text().splitlines()[-1])
     assert row.promotion is not None and row.promotion["promote"] == decision["promote"]
     # a kept champion is visible in the grid as a skipped promote task; a promotion as success

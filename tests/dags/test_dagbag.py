@@ -38,6 +38,8 @@ def test_dag_shape_tags_retries_pool(dagbag) -> None:  # noqa: ANN001
         for task in dag.tasks:
             assert task.retries >= 1, task.task_id
         assert dag.get_task("ingest").pool == "tqsdk"
+        # one GX gate over every ingested contract (batched validation), not one mapped task each
+        assert dag.get_task("ingest").is_mapped and not dag.get_task("gx_ticks").is_mapped
         ids = {t.task_id for t in dag.tasks}
         assert set(CHAIN) <= ids
         # the pipeline order is enforced by dependencies
@@ -78,6 +80,6 @@ def test_ops_settings_timeouts_alerts_pools_docs(dagbag) -> None:  # noqa: ANN00
         for t in dag.tasks:
             assert t.execution_timeout is not None, t.task_id
             assert t.pool == ("tqsdk" if t.task_id == "ingest" else f"ghtrader_{var}"), t.task_id
-        for mapped in ("ingest", "gx_ticks", "train"):
+        for mapped in ("ingest", "train"):
             assert tasks[mapped].map_index_template == "{{ ghtrader_label }}"
         assert on_failure in cbs(tasks["train"].on_failure_callback)

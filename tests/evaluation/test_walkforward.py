@@ -75,7 +75,10 @@ def test_train_twice_identical(
         "timing.json",
     ]
     meta = json.loads((first.run_dir / "meta.json").read_text())
-    assert meta["config"]["train_stride"] == 50 and meta["signal"]["threshold"] == 0.8
+    assert meta["config"]["train_stride"] == 50
+    assert meta["signal"]["threshold"] == meta["decision"]["threshold"] in meta["decision"]["grid"]  # tuned
+    assert "out-of-sample" in meta["signal"]["source"]
+    assert [d["split"] for d in meta["decision"]["per_split"]] == list(range(5))
     # the fields promotion gates read (ghtrader.promotion.gates): none may be missing
     checks = gate_checks(meta, None, PromotionGates())
     assert checks and all(c.value is not None for c in checks), [c.reason() for c in checks]

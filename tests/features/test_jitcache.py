@@ -18,3 +18,11 @@ def test_stale_cache_dropped_once(tmp_path: Path) -> None:
     (tmp_path / "kernels.run-300.py311.nbi").write_bytes(b"x")
     assert not drop_stale_cache(tmp_path)  # same sources: caches kept
     assert (tmp_path / "kernels.run-300.py311.nbi").exists()
+
+
+def test_fresh_checkout_is_stamped(tmp_path: Path) -> None:
+    cache = tmp_path / "__pycache__"
+    assert not drop_stale_cache(cache)  # nothing to drop, but stamped for the next run
+    assert (cache / STAMP).read_text() == sources_digest()
+    (cache / "kernels.step-270.py311.nbi").write_bytes(b"x")
+    assert not drop_stale_cache(cache) and (cache / "kernels.step-270.py311.nbi").exists()

@@ -66,3 +66,30 @@ def test_backfill_turns_recorded_partial_days_into_the_batch_day(tmp_path: Path,
         assert lake.manifest("ticks", s, DAY).files == pure.manifest("ticks", s, DAY).files  # type: ignore[union-attr]
         got = lake.read_day("ticks", s, DAY).to_pandas()
         assert np.array_equal(got["datetime_ns"], pure.read_day("ticks", s, DAY).to_pandas()["datetime_ns"])
+
+
+def test_dag_ingest_task_reconciles_a_recorded_partial_day(tmp_path: Path, calendar, book) -> None:  # noqa: ANN001
+    """The nightly DAG's ingest task (``steps.ingest_contract``) backfills the recorder's gaps."""
+    from prometheus_client import CollectorRegistry
+
+    from ghtrader.pipeline.steps import RunSpec, ingest_contract
+
+    sym = book.listed("cu", DAY)[1].symbol
+    sim = SimSource(calendar, book)
+    ticks = sim.fetch_day([sym], DAY).ticks[sym]
+    data = tmp_path / "data"
+    rec = Recorder(
+        ParquetLake(data / "lake_v2"),
+        RecorderConfig(quarantine_dir=data / "quarantine"),
+        calendar=calendar,
+        book=book,
+        gaps=GapLog(gaps_path(data)),
+        metrics=RecorderMetrics(CollectorRegistry()),
+        market_now=lambda: 0,
+    )
+    rec.accept(ticks.iloc[100:400].reset_index(drop=True))  # a late start: the day is partial
+    rec.flush()
+    spec = RunSpec(var="cu", start=DAY, end=DAY, data_dir=data, runs_dir=tmp_path / "runs", symbols=(sym,))
+    out = ingest_contract(spec, sym)
+    assert out["partitions_written"] == 1 and GapLog(gaps_path(data)).open_gaps() == []
+    assert ParquetLake(data / "lake_v2").manifest("ticks", sym, DAY).rows == len(ticks)  # type: ignore[union-attr]

@@ -87,11 +87,14 @@ SIM_CONTRACTS = ("SHFE.cu2504", "SHFE.cu2505")
 @pytest.fixture(scope="session")
 def sim_lake_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-day, 2-contract sim cu lake with main_l5, features and labels (built once; never mutate)."""
+    from ghtrader.testing.shared import build_once
     from ghtrader.testing.simlake import build_sim_lake
 
-    root = tmp_path_factory.mktemp("simlake")
-    build_sim_lake(root, start=SIM_DAYS[0], end=SIM_DAYS[-1], contracts=list(SIM_CONTRACTS))
-    return root
+    return build_once(
+        tmp_path_factory,
+        "simlake_quality",
+        lambda d: build_sim_lake(d, start=SIM_DAYS[0], end=SIM_DAYS[-1], contracts=list(SIM_CONTRACTS)),
+    )
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ DATASETS = {
 @pytest.fixture(scope="session")
 def test_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = os.environ.get("GHTRADER_TEST_LAKE_BASE")  # reuse a built lake while iterating locally
-    return shared_test_lake(Path(base) if base else tmp_path_factory.getbasetemp())
+    return shared_test_lake(Path(base) if base else tmp_path_factory)
 
 
 def _committed(base: Path) -> tuple[int, set[str]]:

@@ -11,13 +11,7 @@ from ghtrader.features.registry import FeatureConfig
 from ghtrader.labels.core import LabelConfig
 from ghtrader.store.lake import ParquetLake
 from ghtrader.testing.champion import make_champion, train_model
-from ghtrader.testing.simlake import shared_test_lake
 from ghtrader.trade.champion import Expected, load_champion
-
-
-@pytest.fixture(scope="session")
-def sim_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return shared_test_lake(tmp_path_factory.getbasetemp())
 
 
 @pytest.fixture(scope="session")

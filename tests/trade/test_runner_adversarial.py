@@ -104,9 +104,10 @@ def test_hostile_streams_through_the_runner(sc: dict, tmp_path_factory, book, ca
         if killed_at is not None:  # after a kill: only orders towards flat
             prev = r["account"]["position"]
             assert abs(r["target"]) < abs(prev - 0) or r["target"] == 0
+    kills = [r for r in records if r["kind"] == "kill"]
     if sc["kill_at"] is not None:
-        kills = [r for r in records if r["kind"] == "kill"]
-        assert kills, "the manual kill was not logged"
+        assert kills, "the kill was not logged"
+    if kills:
         after = [r for r in records if r["kind"] == "decision" and r["seq"] > kills[0]["seq"]]
         assert all(r["target"] == 0 for r in after)  # latched: never trades again
 
@@ -148,3 +149,22 @@ def test_live_roll_flattens_old_contract(
     assert ("SHFE.cu2505", "buy", False) in fills[2:]
     assert [r for r in records if r["kind"] == "roll"]
     assert read_records(tmp_path / EVENTS_NAME)[-1]["position"] == 1
+
+
+def test_loss_kill_and_manual_kill_on_the_same_tick(
+    book: ContractBook, calendar: TradingCalendar, tmp_path: Path
+) -> None:
+    """Regression (found by hypothesis): a manual kill must not hide a loss kill tripped on the same tick."""
+    moves = [0] * 30
+    moves[17] = -200  # long 2 lots: 2000 CNY down, over the 1500 daily loss limit
+    sc = {
+        "script": [UP],
+        "max_pos": 3,
+        "steps": [1] * 30,
+        "moves": moves,
+        "stale_last": [False] * 30,
+        "kill_at": 17,
+    }
+    records, _ = run_scenario(sc, tmp_path, book, calendar)
+    kills = [r["reason"] for r in records if r["kind"] == "kill"]
+    assert kills and kills[0].startswith("daily loss")

@@ -10,7 +10,8 @@ Traps handled here:
 - DDP (``torchrun``, gloo on CPU, NCCL on GPU): each step's global batch is the same as in one
   process, split by rank; the loss is normalized by the *global* batch count (not a per-rank weighted
   mean), so the averaged gradient equals the single-process gradient up to float summation order.
-  Every rank evaluates the full validation set, so all ranks stop at the same epoch.
+  Every rank evaluates the full validation set, so all ranks stop at the same epoch. Dropout draws
+  per-rank masks, so with dropout > 0 DDP is equivalent in distribution only, not to 1e-4.
 - AMP (bfloat16 autocast) and NCCL only run when CUDA is present; on CPU boxes they are not exercised.
 """
 

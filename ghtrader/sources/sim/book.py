@@ -162,11 +162,15 @@ def _walk(px: np.ndarray, sz: np.ndarray, cnt: int, qty: int, sign: int, target:
     """Consume ``qty`` lots from the best of one side (``sign`` +1 bids, -1 asks).
 
     Levels beyond ``target`` (which the new best passes) may empty; the surviving level keeps at
-    least one lot. Returns (cnt, first and last price walked, notional in tick-lots)."""
+    least one lot. The walk stops after the 5 visible levels (a print must lie inside the book
+    the previous snapshot showed); what is left trades at the last level walked.
+    Returns (cnt, first and last price walked, notional in tick-lots)."""
     first = px[0]
     last = px[0]
     notional = 0.0
-    while qty > 0 and cnt > 0:
+    walked = 0
+    while qty > 0 and cnt > 0 and walked < 5:
+        walked += 1
         p = px[0]
         last = p
         if sign * (p - target) > 0:

@@ -46,6 +46,7 @@ from ghtrader.store.questdb.pg import PgClient, as_date, ts_literal
 from ghtrader.store.questdb.reads import IncompleteDay, assemble, day_sql, fetched_columns
 from ghtrader.store.questdb.wal import WalTracker
 from ghtrader.store.questdb.wire import WireConnection, row_bytes, to_table
+from ghtrader.store.questdb.writes import PendingWrites, send_batch
 
 NIGHT_LEAD_NS = 7 * ilp.NS_PER_DAY  # a trading day's first tick is at most a long weekend earlier
 
@@ -68,9 +69,7 @@ class QuestDbStore:
             tuple[str, str], tuple[float, dict[dt.date, CoverageEntry], set[dt.date]]
         ] = {}
         self._lock = threading.Lock()
-        self._depth = 0
-        self._pending: list[Pending] = []
-        self._pending_rows = 0
+        self._pending = PendingWrites(config.batch_rows)
 
     def __enter__(self) -> QuestDbStore:
         return self
@@ -163,10 +162,7 @@ class QuestDbStore:
             with self._lock:
                 self._written[key] = new
                 self._no_data_local[key] = False
-                self._pending.append(item)
-                self._pending_rows += table.num_rows
-                full = self._pending_rows >= self.config.batch_rows
-            if full:
+            if self._pending.add(item):
                 self._commit_pending()
         return PartitionInfo(dataset, symbol, trading_day, table.num_rows, files, digest, True, "written")
 
@@ -179,24 +175,19 @@ class QuestDbStore:
         whenever the pending rows reach ``batch_rows`` and when the outermost ``batch`` exits; a write
         outside any batch commits at once. Reads commit pending writes first.
         """
-        with self._lock:
-            self._depth += 1
+        self._pending.enter()
         try:
             yield
         finally:
-            with self._lock:
-                self._depth -= 1
-                last = self._depth == 0
-            if last:
+            if self._pending.leave():
                 self._commit_pending()
 
     def _commit_pending(self) -> None:
-        with self._lock:
-            items, self._pending, self._pending_rows = self._pending, [], 0
+        items = self._pending.take()
         if not items:
             return
         try:
-            self._flush(items)
+            send_batch(self.config, self.wal, self.coverage_spec, self.no_data_spec, items)
         except BaseException:
             with self._lock:  # nothing of the failed batch is known to be committed
                 for p in items:
@@ -206,28 +197,6 @@ class QuestDbStore:
         for p in items:
             if p.old is not None:
                 self._check_replaced(p)
-
-    def _flush(self, items: list[Pending]) -> None:
-        """Ticks first (per table, ``batch_rows`` per request), then the coverage rows, then un-marks."""
-        from questdb import QuestDBError, Sender
-
-        probe_tcp(self.config.host, self.config.ilp_port, "ILP/HTTP", self.config.connect_timeout_s)
-        try:
-            with Sender.from_conf(self.config.ilp_conf(), **self.config.sender_kwargs()) as sender:
-                for spec in {p.spec.name: p.spec for p in items}.values():
-                    frames = [p.frame for p in items if p.spec.name == spec.name]
-                    ilp.send_frames(sender, frames, spec, self.config.batch_rows)
-                    self.wal.wrote([spec.name])
-                ilp.send_rows(sender, self.coverage_spec, [ilp.coverage_row(p.entry) for p in items])
-                self.wal.wrote([self.coverage_spec.name])
-                unmark = [ilp.no_data_row(p.entry.dataset, p.entry.symbol, p.entry.trading_day, False)
-                          for p in items if p.unmark_no_data]  # fmt: skip
-                if unmark:
-                    ilp.send_rows(sender, self.no_data_spec, unmark)
-                    self.wal.wrote([self.no_data_spec.name])
-        except QuestDBError as exc:
-            raise QuestDbUnavailable(f"QuestDB ILP at {self.config.ilp_addr} failed: {exc}") from None
-        self.wal.settle(self._index)  # commit records visible to every reader on return
 
     def _check_replaced(self, p: Pending) -> None:
         """After a ``replace``, the day must hold exactly the new rows (QuestDB cannot delete)."""

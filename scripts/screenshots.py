@@ -85,7 +85,7 @@ class Chromium:
             time.sleep(0.2)
         from websockets.sync.client import connect
 
-        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None)
+        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None)  # closed in close()
         self.n = 0
 
     def cmd(self, method: str, **params: Any) -> dict[str, Any]:
@@ -98,7 +98,7 @@ class Chromium:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 return msg.get("result", {})
 
-    def shot(self, url: str, out: Path, settle_s: float = 6.0) -> None:
+    def shot(self, url: str, out: Path, settle_s: float = 20.0) -> None:
         self.cmd("Page.navigate", url=url)
         time.sleep(settle_s)  # the Airflow UI is a single-page app: let it fetch and render
         data = self.cmd("Page.captureScreenshot", format="png")["data"]

@@ -160,10 +160,10 @@ def _equivalence(ref: PartitionRef, table: pa.Table, lake_root: Path, lin: _Line
     try:
         raw = read_partition(PartitionRef("ticks", main, ref.day, raw_dir, "ticks"), m).select(VALUE_COLUMNS)
     except UNREADABLE as exc:  # the raw side's own entry reports the bad file; say why we cannot compare
-        bad = getattr(exc, "filename", None) or str(raw_dir / m.files[0].name)
+        where = getattr(exc, "filename", None) or str(raw_dir / m.files[0].name)
         return [
             *out,
-            Finding("error", "main_l5", data, "equivalence", f"raw {main} {ref.day} unreadable ({bad})"),
+            Finding("error", "main_l5", data, "equivalence", f"raw {main} {ref.day} unreadable ({where})"),
         ]
     mine = table.select(VALUE_COLUMNS)
     if raw.num_rows != mine.num_rows:

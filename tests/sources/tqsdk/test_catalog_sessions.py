@@ -26,7 +26,7 @@ STORE_ONLY = "SHFE.cu2601"  # neither in the pre-2020 bundled file nor in the fa
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory, real_data: Path, calendar, book) -> Path:  # noqa: ANN001
     d = tmp_path_factory.mktemp("catalog")
-    _download_csv(load_settings(data_dir=d), real_tick_csv(real_data), None, False)
+    _download_csv(load_settings(data_dir=d), real_tick_csv(real_data), None, False, 0.5)
     lake = ParquetLake(d / "lake_v2")
     day = dt.date(2025, 3, 3)
     ingest_source_days(

@@ -50,7 +50,7 @@ def test_download_equals_csv_import(
     server = tq.FakeServer({SYMBOL: real_tq_frame}, calendar)
     summary = _run(settings, server, "2019-09-12", "2019-09-12")
     assert summary.rows_written == len(real_tq_frame) and summary.rows_quarantined == 0
-    _download_csv(load_settings(data_dir=tmp_path / "csv"), real_tick_csv(real_data), None, False)
+    _download_csv(load_settings(data_dir=tmp_path / "csv"), real_tick_csv(real_data), None, False, 0.5)
     got = _lake(settings).read_day("ticks", SYMBOL, tq.REAL_DAY)
     want = ParquetLake(tmp_path / "csv" / "lake_v2").read_day("ticks", SYMBOL, tq.REAL_DAY)
     assert got.num_rows == want.num_rows

@@ -14,7 +14,8 @@ One ``on_tick`` per tick, the same code for paper, sim, live and replay:
 
 Every decision, order, fill, risk event, roll and model switch goes to the hash-chained event log.
 Records that change the account carry its state (``account``), so a restart resumes from the last one
-and numbers new orders after the highest id ever logged: no duplicate ids after ``kill -9``.
+and numbers new orders after the highest id ever logged: no duplicate ids after ``kill -9``; a position
+the account holds other than the log says is reconciled (``ghtrader.trade.resume``).
 
 Trap (replay = research): outside a session (or while paused on stale data) nothing is routed, not
 even a cancel, so the working order stays as it is; the research backtest mirrors this with
@@ -40,6 +41,7 @@ from ghtrader.trade.calibration import CalibrationConfig, OnlineCalibrator
 from ghtrader.trade.champion import Champion, ChampionRefused, ChampionWatcher, Expected
 from ghtrader.trade.eventlog import EventLog, read_records
 from ghtrader.trade.predict import Predictor
+from ghtrader.trade.resume import last_logged, mismatch
 from ghtrader.trade.risk import RiskEngine
 from ghtrader.trade.routing import Router
 
@@ -105,6 +107,7 @@ class TradeRunner(Router):
         self.kill_request: str | None = None
         self.last_tick: MarketTick | None = None
         self.refused: str | None = None
+        self.reconciled: dict[str, Any] | None = None  # the restart's reconciliation, if any
         self.calibrator = self._new_calibrator()
 
     def _new_calibrator(self) -> OnlineCalibrator | None:
@@ -124,14 +127,20 @@ class TradeRunner(Router):
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, **fields: Any) -> None:
-        """Log the run start, or resume a crashed/stopped run from its last account state."""
+        """Log the run start, or resume a run: the account as it is, reconciled with the log."""
         records = read_records(self.log.path)
-        ids = [int(r["client_id"].rsplit("-", 1)[1]) for r in records if r.get("kind") == "order"]
-        self.order_seq = max(ids, default=-1) + 1
-        state = next((r for r in reversed(records) if "account" in r), None)
-        if state is not None and hasattr(self.account, "restore"):
-            self.account.restore(state["account"])
-            self.working = int(state.get("working", self.account.position))
+        logged = last_logged(records, self.cfg.run_id, getattr(self.account, "order_ids", list)())
+        self.order_seq = logged.next_order
+        if records:
+            self.account.resume(logged.account, logged.contract)
+            own = self.account.working_target()
+            self.working = own if own is not None else self.account.position
+            diff = mismatch(logged, self.account.position) if self.account.kind != "paper" else None
+            if diff is not None:  # the account is the truth; the next tick re-decides through the risk checks
+                self.account.cancel_working()
+                self.working, self.asked = self.account.position, None
+                self.reconciled = diff
+                self._event("reconcile", **diff, **self._state())
         self.log.append(
             "run_start" if not records else "run_resume",
             run_id=self.cfg.run_id,
@@ -285,5 +294,6 @@ class TradeRunner(Router):
             "orders": self.order_seq,
             "model": self.champion.describe(),
             "model_refused": self.refused,
+            "reconciled": self.reconciled,
             "risk": self.risk.snapshot(),
         }

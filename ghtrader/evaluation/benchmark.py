@@ -24,11 +24,14 @@ from ghtrader.evaluation.backtest import (
     load_ticks,
     one_hot,
 )
+from ghtrader.evaluation.compare import TABLE_KEYS, compare
 from ghtrader.evaluation.data import EvalData, load_eval_data, stable_hash
 from ghtrader.evaluation.decision import ORACLE_THRESHOLD, thresholds_per_tick, tune_decisions
+from ghtrader.evaluation.ladder import add_backtest_columns, per_split_pnl
+from ghtrader.evaluation.latency import KEYS as LATENCY_KEYS
+from ghtrader.evaluation.latency import batch1_latency
 from ghtrader.evaluation.oracle import oracle_classes
 from ghtrader.evaluation.runs import (
-    read_run,
     safe_symbol,
     scalar_metrics,
     write_json,
@@ -48,9 +51,11 @@ from ghtrader.market.contracts import ContractBook
 from ghtrader.models.registry import make_model
 from ghtrader.store.lake import ParquetLake
 
+__all__ = ["TABLE_KEYS", "TIMING_KEYS", "BenchmarkResult", "TrainResult", "benchmark", "compare", "train"]
+
 Progress = Callable[[str], None]
-TIMING_KEYS = ("latency_us_per_row", "train_seconds")  # machine-dependent: kept out of metrics.json
-TABLE_KEYS = ("accuracy_mean", "accuracy_std", "macro_f1_mean", "macro_f1_std", "log_loss_mean", "ece_mean")
+# machine-dependent: kept out of metrics.json (timing.json holds them)
+TIMING_KEYS = ("latency_us_per_row", "train_seconds", *LATENCY_KEYS)
 
 
 @dataclass(frozen=True)
@@ -233,8 +238,14 @@ def benchmark(
     backtest_config: Any = None,
     progress: Progress | None = None,
     feature_set: str | None = None,
+    latency_calls: int = 300,
 ) -> BenchmarkResult:
-    """Evaluate ``models`` on the same splits, backtest them, and write the comparison report."""
+    """Evaluate ``models`` on the same splits, backtest them, and write the comparison report.
+
+    The table adds, per model, its backtest (net PnL after fees, fees, trades), the per-split tuned
+    thresholds with their source, and batch-1 latency over ``latency_calls`` single-input calls
+    (``ghtrader.evaluation.latency``: onnxruntime for deep models, native for tabular ones).
+    """
     from ghtrader.reports.html import write_report
 
     say = progress or (lambda _msg: None)
@@ -264,11 +275,18 @@ def benchmark(
         )
     if ses.oracle is not None:
         backtests["oracle"] = oracle_backtest(ses, book, signal, backtest_config)
+    say("batch-1 latency")
+    latency = {
+        n: batch1_latency(e.final_model, e.latency_sample, calls=latency_calls) for n, e in evals.items()
+    }
     table = [
-        _row(n, "model", e.scores, e.latency_us_per_row) | {"train_seconds": float(sum(e.fit_seconds))}
+        _row(n, "model", e.scores, e.latency_us_per_row)
+        | latency[n]
+        | {"train_seconds": float(sum(e.fit_seconds))}
         for n, e in evals.items()
     ]
     table += [_row(n, "baseline" if n == "majority" else "reference", b) for n, b in baselines.items()]
+    table = add_backtest_columns(table, {n: r.metrics for n, r in backtests.items()}, decisions)
     settings = {"models": {n: e.params for n, e in evals.items()}, "config": config.to_dict(), **ses.settings}
     eval_id = stable_hash({**settings, "data": data.data_hash, "symbol": symbol}, 12)
     report_dir = Path(runs_dir) / "reports" / safe_symbol(symbol) / eval_id
@@ -293,6 +311,9 @@ def benchmark(
         },
         "baselines": {n: b.to_dict() for n, b in baselines.items()},
         "backtests": bt_metrics,
+        "backtests_per_split": {
+            n: per_split_pnl(r.daily, [sp.test_days for sp in splits]) for n, r in backtests.items()
+        },
         "decisions": decisions,
         "runs": {n: str(p.relative_to(runs_dir)) for n, p in run_dirs.items()},
         "data": data.provenance,
@@ -301,7 +322,7 @@ def benchmark(
     write_json(
         report_dir / "timing.json",
         {
-            n: {"latency_us_per_row": e.latency_us_per_row, "fit_seconds": e.fit_seconds}
+            n: {"latency_us_per_row": e.latency_us_per_row, "fit_seconds": e.fit_seconds, **latency[n]}
             for n, e in evals.items()
         },
     )
@@ -324,31 +345,3 @@ def factor_report_links(runs_dir: Path, symbol: str, report_dir: Path) -> dict[s
 
     found = latest_report(runs_dir, symbol)
     return {"Factor analysis report": os.path.relpath(found, report_dir)} if found else {}
-
-
-def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
-    """One table of saved runs: a model run gives one row, an evaluation gives all its rows."""
-    out: list[dict[str, Any]] = []
-    for d in run_dirs:
-        m = read_run(Path(d))
-        if "table" in m:  # an evaluation (benchmark) directory
-            for row in m["table"]:
-                bt = m.get("backtests", {}).get(row["name"], {})
-                out.append({"run": str(d), **row, "net_pnl": bt.get("net_pnl"), "sharpe": bt.get("sharpe")})
-            continue
-        row = {"run": str(d), "name": m["model"], "kind": "model", "available": True, "reason": None}
-        row.update({k: m["summary"].get(k) for k in TABLE_KEYS})
-        if "timing" in m:
-            row["latency_us_per_row"] = m["timing"].get("latency_us_per_row")
-        bt = m.get("backtest") or {}
-        out.append(row | {"net_pnl": bt.get("net_pnl"), "sharpe": bt.get("sharpe")})
-        for bname, b in m.get("baselines", {}).items():
-            base = {
-                "run": str(d),
-                "name": bname,
-                "kind": "baseline" if bname == "majority" else "reference",
-                "available": b["available"],
-                "reason": b["reason"],
-            }
-            out.append(base | {k: b.get(k) for k in TABLE_KEYS})
-    return out

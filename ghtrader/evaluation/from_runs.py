@@ -28,6 +28,7 @@ from ghtrader.evaluation.benchmark import (
 )
 from ghtrader.evaluation.data import stable_hash
 from ghtrader.evaluation.decision import thresholds_per_tick
+from ghtrader.evaluation.ladder import add_backtest_columns, per_split_pnl
 from ghtrader.evaluation.runs import PREDICTIONS, read_run, safe_symbol, write_json
 from ghtrader.evaluation.walkforward import EvalConfig
 from ghtrader.market.contracts import ContractBook
@@ -100,6 +101,7 @@ def evaluate_runs(
     )
     report_dir = Path(runs_dir) / "reports" / safe_symbol(symbol) / eval_id
     bt_metrics = {n: r.metrics for n, r in backtests.items()}
+    table = add_backtest_columns(table, bt_metrics, decisions)
     metrics = {
         "eval_id": eval_id,
         "symbol": symbol,
@@ -117,6 +119,9 @@ def evaluate_runs(
         "scores": scores,
         "baselines": {n: b.to_dict() for n, b in ses.baselines.items()},
         "backtests": bt_metrics,
+        "backtests_per_split": {
+            n: per_split_pnl(r.daily, [sp.test_days for sp in ses.splits]) for n, r in backtests.items()
+        },
         "decisions": decisions,
         "runs": {n: str(p.resolve().relative_to(Path(runs_dir).resolve())) for n, p in dirs.items()},
         "data": ses.data.provenance,

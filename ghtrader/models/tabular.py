@@ -174,6 +174,8 @@ class LgbmModel(SklearnModel):
         else:
             raw = self.estimator.booster_.predict(row, num_threads=self.params["num_threads"])
         proba = np.asarray(raw, dtype=np.float64)
+        if proba.ndim == 1:  # two classes seen: a binary booster returns P(second class) only
+            proba = np.column_stack([1.0 - proba, proba])
         return as_three_columns(proba / proba.sum(axis=1, keepdims=True), self._classes())[0]
 
 

@@ -25,7 +25,7 @@ C_API_DTYPE_FLOAT32 = 0
 
 
 class SingleRowPredictor:
-    """``predict(row)`` -> (1, n_out) float64 probabilities of one contiguous float32 row."""
+    """``predict(row)``: ``Booster.predict`` of one float32 row ((1,) binary, (1, n_class) multiclass)."""
 
     def __init__(self, booster: Any, num_threads: int) -> None:
         from lightgbm.basic import _LIB, _safe_call
@@ -61,7 +61,8 @@ class SingleRowPredictor:
         if x.shape[0] != self.ncol:
             raise ValueError(f"expected {self.ncol} features, got {x.shape[0]}")
         self._safe(self._call(self._handle, x.ctypes.data_as(ctypes.c_void_p), self._len_ref, self._out_ptr))
-        return self._out.reshape(1, -1).copy()
+        out = self._out.copy()  # shaped like Booster.predict on one row: (1,) binary, (1, k) multiclass
+        return out if self.n_out == 1 else out.reshape(1, -1)
 
 
 def fast_single_row(booster: Any, num_threads: int) -> SingleRowPredictor | None:

@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ghtrader.evaluation.backtest import SignalConfig, TierBacktest
-from ghtrader.evaluation.runs import read_run, scalar_metrics, write_model_run
+from ghtrader.evaluation.compare import TABLE_KEYS, compare
+from ghtrader.evaluation.latency import batch1_latency
+from ghtrader.evaluation.runs import scalar_metrics, write_model_run
 from ghtrader.evaluation.session import (
-    TABLE_KEYS,
+    TIMING_KEYS,
     BenchmarkResult,
     Session,
     decide_and_backtest,
@@ -34,7 +36,7 @@ from ghtrader.market.contracts import ContractBook
 from ghtrader.models.registry import make_model
 
 Progress = Callable[[str], None]
-__all__ = ["BenchmarkResult", "TrainResult", "benchmark", "compare", "train"]
+__all__ = ["TABLE_KEYS", "TIMING_KEYS", "BenchmarkResult", "TrainResult", "benchmark", "compare", "train"]
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,16 @@ def benchmark(
     backtest_config: Any = None,
     progress: Progress | None = None,
     feature_set: str | None = None,
+    latency_calls: int = 300,
     tier2: Tier2Option = True,
 ) -> BenchmarkResult:
-    """Evaluate ``models`` on the same splits, backtest them, and write the comparison report."""
+    """Evaluate ``models`` on the same splits, backtest them, and write the comparison report.
+
+    The table adds, per model, its backtest (net PnL after fees, fees, trades), the per-split tuned
+    thresholds with their source, and batch-1 latency over ``latency_calls`` single-input calls
+    (``ghtrader.evaluation.latency``: onnxruntime for deep models, native for tabular ones); the report
+    sets tier 1 beside tier 2 (``tier2``: True = default knobs, a ``Tier2Config``, False = tier 1 only).
+    """
     say = progress or (lambda _msg: None)
     params = params or {}
     for name in models:
@@ -161,8 +170,14 @@ def benchmark(
         )
     if ses.oracle is not None:
         backtests["oracle"] = oracle_backtest(ses, book, signal, backtest_config)
+    say("batch-1 latency")
+    latency = {
+        n: batch1_latency(e.final_model, e.latency_sample, calls=latency_calls) for n, e in evals.items()
+    }
     table = [
-        row(n, "model", e.scores, e.latency_us_per_row) | {"train_seconds": float(sum(e.fit_seconds))}
+        row(n, "model", e.scores, e.latency_us_per_row)
+        | latency[n]
+        | {"train_seconds": float(sum(e.fit_seconds))}
         for n, e in evals.items()
     ]
     say("report")
@@ -181,44 +196,8 @@ def benchmark(
         decisions=decisions,
         run_dirs=run_dirs,
         timing={
-            n: {"latency_us_per_row": e.latency_us_per_row, "fit_seconds": e.fit_seconds}
+            n: {"latency_us_per_row": e.latency_us_per_row, "fit_seconds": e.fit_seconds, **latency[n]}
             for n, e in evals.items()
         },
         factor_links=True,
     )
-
-
-def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
-    """One table of saved runs: a model run gives one row, an evaluation gives all its rows."""
-    out: list[dict[str, Any]] = []
-    for d in run_dirs:
-        m = read_run(Path(d))
-        if "table" in m:  # an evaluation (benchmark) directory
-            for r in m["table"]:
-                bt = m.get("backtests", {}).get(r["name"], {})
-                t2 = m.get("backtests_tier2", {}).get(r["name"], {})
-                out.append({"run": str(d), **r, **_pnl(bt, t2)})
-            continue
-        r = {"run": str(d), "name": m["model"], "kind": "model", "available": True, "reason": None}
-        r.update({k: m["summary"].get(k) for k in TABLE_KEYS})
-        if "timing" in m:
-            r["latency_us_per_row"] = m["timing"].get("latency_us_per_row")
-        out.append(r | _pnl(m.get("backtest") or {}, m.get("backtest_tier2") or {}))
-        for bname, b in m.get("baselines", {}).items():
-            base = {
-                "run": str(d),
-                "name": bname,
-                "kind": "baseline" if bname == "majority" else "reference",
-                "available": b["available"],
-                "reason": b["reason"],
-            }
-            out.append(base | {k: b.get(k) for k in TABLE_KEYS})
-    return out
-
-
-def _pnl(tier1: dict[str, Any], tier2: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "net_pnl": tier1.get("net_pnl"),
-        "sharpe": tier1.get("sharpe"),
-        "tier2_net_pnl": tier2.get("net_pnl"),
-    }

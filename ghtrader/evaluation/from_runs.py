@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ghtrader.evaluation.backtest import SignalConfig, TierBacktest, backtest_proba
+from ghtrader.evaluation.compare import TABLE_KEYS
 from ghtrader.evaluation.decision import thresholds_per_tick
 from ghtrader.evaluation.runs import PREDICTIONS, read_run
-from ghtrader.evaluation.session import TABLE_KEYS, BenchmarkResult, oracle_backtest, setup, write_evaluation
+from ghtrader.evaluation.session import BenchmarkResult, oracle_backtest, setup, write_evaluation
 from ghtrader.evaluation.tiers import Tier2Option
 from ghtrader.evaluation.walkforward import EvalConfig
 from ghtrader.market.contracts import ContractBook

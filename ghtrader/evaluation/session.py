@@ -27,8 +27,11 @@ from ghtrader.evaluation.backtest import (
     load_ticks,
     one_hot,
 )
+from ghtrader.evaluation.compare import TABLE_KEYS
 from ghtrader.evaluation.data import EvalData, load_eval_data, stable_hash
 from ghtrader.evaluation.decision import ORACLE_THRESHOLD, thresholds_per_tick, tune_decisions
+from ghtrader.evaluation.ladder import add_backtest_columns, per_split_pnl
+from ghtrader.evaluation.latency import KEYS as LATENCY_KEYS
 from ghtrader.evaluation.oracle import oracle_classes
 from ghtrader.evaluation.runs import safe_symbol, write_json
 from ghtrader.evaluation.tiers import Tier2Option, Tier2Setup, setup_tier2, tier2_config
@@ -44,8 +47,8 @@ from ghtrader.evaluation.walkforward import (
 from ghtrader.market.contracts import ContractBook
 from ghtrader.store.lake import ParquetLake
 
-TIMING_KEYS = ("latency_us_per_row", "train_seconds")  # machine-dependent: kept out of metrics.json
-TABLE_KEYS = ("accuracy_mean", "accuracy_std", "macro_f1_mean", "macro_f1_std", "log_loss_mean", "ece_mean")
+# machine-dependent: kept out of metrics.json (timing.json holds them)
+TIMING_KEYS = ("latency_us_per_row", "train_seconds", *LATENCY_KEYS)
 
 
 @dataclass(frozen=True)
@@ -170,15 +173,16 @@ def write_evaluation(
     and tier 2 side by side) under ``runs_dir/reports/<symbol>/<eval_id>/``."""
     from ghtrader.reports.html import write_report
 
+    bt_metrics = {n: r.tier1.metrics for n, r in backtests.items()}
     table = table + [
         row(n, "baseline" if n == "majority" else "reference", b) for n, b in ses.baselines.items()
     ]
+    table = add_backtest_columns(table, bt_metrics, decisions)
     settings = {"models": models, "config": config.to_dict(), **ses.settings}
     eval_id = stable_hash(
         {**settings, "data": ses.data.data_hash, "symbol": symbol, **(hash_extra or {})}, 12
     )
     report_dir = Path(runs_dir) / "reports" / safe_symbol(symbol) / eval_id
-    bt_metrics = {n: r.tier1.metrics for n, r in backtests.items()}
     tier2 = {n: r.tier2 for n, r in backtests.items() if r.tier2 is not None}
     root = Path(runs_dir).resolve()
     metrics = {
@@ -198,6 +202,9 @@ def write_evaluation(
         "scores": scores,
         "baselines": {n: b.to_dict() for n, b in ses.baselines.items()},
         "backtests": bt_metrics,
+        "backtests_per_split": {
+            n: per_split_pnl(r.tier1.daily, [sp.test_days for sp in ses.splits]) for n, r in backtests.items()
+        },
         "backtests_tier2": tier2,
         "decisions": decisions,
         "runs": {n: str(p.resolve().relative_to(root)) for n, p in run_dirs.items()},

@@ -54,7 +54,7 @@ def report(sim_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return path
 
 
-def test_report_has_four_png_plots(report: Path) -> None:
+def test_report_has_six_png_plots(report: Path) -> None:
     html = report.read_text()
     images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">', html)
     assert [alt for alt, _ in images] == [
@@ -62,6 +62,8 @@ def test_report_has_four_png_plots(report: Path) -> None:
         "calibration diagram",
         "confusion matrix",
         "per-split macro-F1",
+        "per-split log loss",
+        "per-split net PnL",
     ]
     for _, b64 in images:
         assert base64.b64decode(b64)[:8] == b"\x89PNG\r\n\x1a\n"
@@ -160,6 +162,6 @@ def test_evaluate_runs_renders_the_same_tiers(report: Path, sim_data_dir: Path, 
 
 
 def test_tier2_off_says_so() -> None:
-    from ghtrader.reports.html import tiers_section
+    from ghtrader.reports.tiers import tiers_section
 
     assert "not run" in tiers_section({"tier2": None, "backtests": {}})

@@ -2,8 +2,9 @@
 
 ingest (one mapped task per contract, pool ``tqsdk``) -> gx_ticks (one Great Expectations gate over
 every ingested contract: one batched validation, one Data Docs site) -> schedule -> main_l5 -> gx_main_l5 -> build -> gx_dataset -> train (one mapped task per
-model) -> evaluate -> promote. A failing gate fails its task and nothing downstream runs. Each task calls one ``ghtrader.pipeline.steps``
-function through ``run_step`` (bad input fails at once, without retries); heavy imports happen inside
+model) -> evaluate -> promote. A failing gate fails its task and nothing downstream runs. Each task calls one step
+function (``ghtrader.pipeline.steps`` / ``gx_steps`` / ``model_steps``) through ``run_step`` (bad input fails at
+once, without retries); heavy imports happen inside
 tasks, nothing expensive at parse time; tasks pass small dicts of paths and counts, never data.
 
 Concurrency: every task but ingest takes the 1-slot pool ``ghtrader_<var>``, so two runs of one
@@ -41,7 +42,8 @@ DOC_MD = """
 the ghTrader dashboard).
 
 * Params: empty `start`/`end` = the 20 trading days ending at the run's logical date, so a backfill
-  run processes its own date's window.
+  run processes its own date's window. `min_tier2_net_pnl` (default 0; null = off): the candidate's
+  tier-2 net PnL after fees (queue position, latency) must reach it to be promoted.
 * Reports: the **ghTrader** dashboard (top navigation) lists every run with DQ, metrics, promotion.
 * Backfill: `airflow backfill create --dag-id ghtrader_{var} --from-date A --to-date B
   --max-active-runs 1` (runs of one variety are also serialized by the `ghtrader_{var}` pool).
@@ -66,6 +68,11 @@ PARAMS = {
         "",
         type="string",
         description='JSON {"model": {"param": value}}; empty: quick defaults (deep epochs/windows capped)',
+    ),
+    "min_tier2_net_pnl": Param(
+        0.0,  # ghtrader.promotion.gates.NIGHTLY_MIN_TIER2_NET_PNL (kept import-free here)
+        type=["null", "number"],
+        description="promotion gate: min tier-2 net PnL (CNY, after fees) of the candidate; null: off",
     ),
     "data_dir": Param("", type="string", description="data dir; empty: GHTRADER_DATA_DIR or ./data"),
     "runs_dir": Param("", type="string", description="runs dir; empty: GHTRADER_RUNS_DIR or ./runs"),
@@ -122,7 +129,8 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
 
         @task
         def gx_ticks(spec: dict, ingested: list[dict]) -> dict:
-            from ghtrader.pipeline.steps import RunSpec, gx_ticks
+            from ghtrader.pipeline.gx_steps import gx_ticks
+            from ghtrader.pipeline.steps import RunSpec
 
             return run_step(gx_ticks, RunSpec.from_params(spec), [i["symbol"] for i in _all(ingested)])
 
@@ -140,13 +148,15 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
 
         @task
         def gx_main_l5(spec: dict, _main: dict) -> dict:
-            from ghtrader.pipeline.steps import RunSpec, gx_main_l5
+            from ghtrader.pipeline.gx_steps import gx_main_l5
+            from ghtrader.pipeline.steps import RunSpec
 
             return run_step(gx_main_l5, RunSpec.from_params(spec))
 
         @task
         def gx_dataset(spec: dict, _built: dict) -> dict:
-            from ghtrader.pipeline.steps import RunSpec, gx_dataset
+            from ghtrader.pipeline.gx_steps import gx_dataset
+            from ghtrader.pipeline.steps import RunSpec
 
             return run_step(gx_dataset, RunSpec.from_params(spec))
 
@@ -165,20 +175,23 @@ def make_dag(var: str):  # noqa: ANN201 - returns an Airflow DAG
 
         @task(map_index_template=MAP_INDEX_TEMPLATE)
         def train(spec: dict, model: str, _built: dict) -> dict:
-            from ghtrader.pipeline.steps import RunSpec, train
+            from ghtrader.pipeline.model_steps import train
+            from ghtrader.pipeline.steps import RunSpec
 
             return run_step(train, RunSpec.from_params(spec), model, label=model)
 
         @task
         def evaluate(spec: dict, trained: list[dict]) -> dict:
-            from ghtrader.pipeline.steps import RunSpec, evaluate
+            from ghtrader.pipeline.model_steps import evaluate
+            from ghtrader.pipeline.steps import RunSpec
 
             return run_step(evaluate, RunSpec.from_params(spec), _all(trained))
 
         @task
         def promote(spec: dict, evaluation: dict, **context) -> dict:  # noqa: ANN003
             from ghtrader.pipeline.airflow_tasks import verdict
-            from ghtrader.pipeline.steps import RunSpec, promote
+            from ghtrader.pipeline.model_steps import promote
+            from ghtrader.pipeline.steps import RunSpec
 
             decided_at = _run_time(context).isoformat()
             return verdict(run_step(promote, RunSpec.from_params(spec), evaluation, decided_at=decided_at))

@@ -1,5 +1,6 @@
 """The steps of the per-variety pipeline (ingest -> schedule -> main_l5 -> build -> train -> evaluate
--> promote), callable from Airflow tasks, the CLI or tests.
+-> promote), callable from Airflow tasks, the CLI or tests: the run spec and the data steps here, the
+Great Expectations gates in ``gx_steps``, train / evaluate / promote in ``model_steps``.
 
 Every step is idempotent and partition-addressed (variety, contract, trading-day range); inputs and
 outputs are small JSON-able dicts naming paths, never data. Nothing here reads the clock: the
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
+from ghtrader.promotion.gates import NIGHTLY_MIN_TIER2_NET_PNL
 
 SOURCES = ("sim", "tqsdk")
 # The DAG's default model ladder: quick enough for the demo (the deep model's epochs and windows are
@@ -45,6 +47,7 @@ class RunSpec:
     symbols: tuple[str, ...] = ()  # restrict ingest to these contracts (empty: every listed one)
     models: tuple[str, ...] = DEFAULT_MODELS
     model_params: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(QUICK_MODEL_PARAMS))
+    min_tier2_net_pnl: float | None = NIGHTLY_MIN_TIER2_NET_PNL  # promotion gate (None: off)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RunSpec:
@@ -69,6 +72,7 @@ class RunSpec:
             symbols=_symbols(params.get("symbols")),
             models=_symbols(params.get("models")) or DEFAULT_MODELS,
             model_params=_model_params(params.get("model_params")),
+            min_tier2_net_pnl=_gate(params.get("min_tier2_net_pnl", NIGHTLY_MIN_TIER2_NET_PNL)),
         )
 
     def to_params(self) -> dict[str, Any]:
@@ -89,6 +93,11 @@ def _symbols(value: Any) -> tuple[str, ...]:
     return tuple(sorted({str(x).strip() for x in items if str(x).strip()}))
 
 
+def _gate(value: Any) -> float | None:
+    """A gate threshold param: a number, or None / "" / "off" to switch the gate off."""
+    return None if value is None or str(value).strip().lower() in ("", "off", "none") else float(value)
+
+
 def _model_params(value: Any) -> dict[str, dict[str, Any]]:
     """``model_params`` param: a dict or JSON object string ``{model: {param: value}}``; empty: quick defaults."""
     if value in (None, "", {}):
@@ -104,7 +113,7 @@ def jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
-def _market() -> tuple[TradingCalendar, ContractBook]:
+def market() -> tuple[TradingCalendar, ContractBook]:
     cal = TradingCalendar.bundled()
     return cal, ContractBook.load(cal)
 
@@ -118,7 +127,7 @@ def _source(spec: RunSpec, cal: TradingCalendar, book: ContractBook) -> Any:
 
 
 def trading_days(spec: RunSpec) -> list[dt.date]:
-    cal, _ = _market()
+    cal, _ = market()
     days = cal.trading_days(spec.start, spec.end)
     if not days:
         raise ValueError(f"no trading days between {spec.start} and {spec.end}")
@@ -127,7 +136,7 @@ def trading_days(spec: RunSpec) -> list[dt.date]:
 
 def plan_contracts(spec: RunSpec) -> list[str]:
     """Contracts of the variety listed on any trading day of the range (one mapped ingest each)."""
-    cal, book = _market()
+    cal, book = market()
     src = _source(spec, cal, book)
     listed = sorted({s for d in trading_days(spec) for s in src.list_symbols(spec.var, d)})
     unknown = set(spec.symbols) - set(listed)
@@ -142,7 +151,7 @@ def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
     from ghtrader.store.ingest import ingest_source_days, plan_symbols
     from ghtrader.store.lake import ParquetLake
 
-    cal, book = _market()
+    cal, book = market()
     src = _source(spec, cal, book)
     plan = plan_symbols(src, spec.var, trading_days(spec), only=symbol)
     lake = ParquetLake(spec.lake_root)
@@ -155,72 +164,12 @@ def ingest_contract(spec: RunSpec, symbol: str) -> dict[str, Any]:
     return jsonable({"symbol": symbol, **summary.to_dict()})
 
 
-def _gate_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
-    keep = (
-        "dataset",
-        "success",
-        "docs",
-        "summary_path",
-        "partitions_checked",
-        "validations",
-        "rows",
-        "seconds",
-    )
-    return jsonable({k: summary[k] for k in keep if k in summary})
-
-
-def gx_ticks(spec: RunSpec, symbols: Sequence[str]) -> dict[str, Any]:
-    """Great Expectations readiness of the ingested contracts' raw tick partitions over the range.
-
-    One gate for all contracts (their partitions are validated in stacked batches, one Data Docs
-    site per run) rather than one per contract: GX's fixed cost per validation dominated.
-    Raises ``DataQualityError`` naming each failing partition and expectation, which fails the task
-    and keeps everything downstream from running.
-    """
-    from ghtrader.quality.readiness import ticks_ready
-
-    summary = ticks_ready(
-        spec.lake_root,
-        list(symbols),
-        trading_days(spec),
-        spec.runs_dir,
-        run_name=f"{spec.var}_{spec.start}_{spec.end}",
-    )
-    return _gate_summary(summary)
-
-
-def gx_main_l5(spec: RunSpec) -> dict[str, Any]:
-    """Readiness of the continuous series (schema, book sanity, sessions, splice = schedule)."""
-    from ghtrader.quality.readiness import main_l5_ready
-    from ghtrader.schedule.main_l5 import continuous_symbol
-
-    summary = main_l5_ready(
-        spec.lake_root,
-        continuous_symbol(spec.var),
-        trading_days(spec),
-        spec.runs_dir,
-        run_name=f"{spec.var}_{spec.start}_{spec.end}",
-    )
-    return _gate_summary(summary)
-
-
-def gx_dataset(spec: RunSpec) -> dict[str, Any]:
-    """Readiness of features (NaN-rate bounds) and labels (class-balance bounds) before training."""
-    from ghtrader.quality.readiness import features_ready, labels_ready
-    from ghtrader.schedule.main_l5 import continuous_symbol
-
-    sym, days, name = continuous_symbol(spec.var), trading_days(spec), f"{spec.var}_{spec.start}_{spec.end}"
-    f = features_ready(spec.lake_root, sym, days, spec.runs_dir, run_name=name)
-    lab = labels_ready(spec.lake_root, sym, days, spec.runs_dir, run_name=name)
-    return {"features": _gate_summary(f), "labels": _gate_summary(lab)}
-
-
 def schedule(spec: RunSpec) -> dict[str, Any]:
     """Recompute and persist the OI roll schedule from everything stored for the variety."""
     from ghtrader.schedule.build import build_schedule
     from ghtrader.store.lake import ParquetLake
 
-    _, book = _market()
+    _, book = market()
     summary = build_schedule(ParquetLake(spec.lake_root), spec.var, book).summary()
     return jsonable(summary | {"switches": len(summary["switches"])})
 
@@ -244,7 +193,7 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
     from ghtrader.config import load_settings
 
     settings = load_settings()
-    cal, _ = _market()
+    cal, _ = market()
     end = dt.date.fromisoformat(params["end"]) if params.get("end") else _last_trading_day(cal, logical_day)
     if params.get("start"):
         start = dt.date.fromisoformat(params["start"])
@@ -266,6 +215,7 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         symbols=_symbols(params.get("symbols")),
         models=_symbols(params.get("models")) or DEFAULT_MODELS,
         model_params=_model_params(params.get("model_params")),
+        min_tier2_net_pnl=_gate(params.get("min_tier2_net_pnl", NIGHTLY_MIN_TIER2_NET_PNL)),
     )
     validate_spec(RunSpec.from_params(spec.to_params()))
     return spec.to_params()
@@ -281,7 +231,7 @@ def validate_spec(spec: RunSpec) -> None:
     from ghtrader.datasets.splits import days_needed
 
     days = trading_days(spec)
-    cfg = _eval_config(spec)
+    cfg = eval_config(spec)
     need = days_needed(
         n_splits=spec.n_splits, min_train_days=spec.min_train_days, test_days=1, purge_days=cfg.purge_days
     )
@@ -313,85 +263,11 @@ def build(spec: RunSpec) -> dict[str, Any]:
     from ghtrader.schedule.main_l5 import continuous_symbol
     from ghtrader.store.lake import ParquetLake
 
-    _, book = _market()
+    _, book = market()
     return jsonable(build_dataset(ParquetLake(spec.lake_root), continuous_symbol(spec.var), book=book))
 
 
-def _eval_config(spec: RunSpec) -> Any:
+def eval_config(spec: RunSpec) -> Any:
     from ghtrader.evaluation.walkforward import EvalConfig
 
     return EvalConfig(horizon=spec.horizon, n_splits=spec.n_splits, min_train_days=spec.min_train_days)
-
-
-def train(spec: RunSpec, model: str) -> dict[str, Any]:
-    """Walk-forward evaluate, backtest and fit one model on the run's days; write its run directory."""
-    from ghtrader.evaluation.benchmark import train as train_model
-    from ghtrader.schedule.main_l5 import continuous_symbol
-
-    _, book = _market()
-    result = train_model(
-        spec.lake_root,
-        continuous_symbol(spec.var),
-        model,
-        runs_dir=spec.runs_dir,
-        book=book,
-        config=_eval_config(spec),
-        params=spec.model_params.get(model),
-        days=trading_days(spec),
-    )
-    return jsonable(
-        {
-            "model": model,
-            "run_dir": str(result.run_dir),
-            "macro_f1_mean": result.scores.summary.get("macro_f1_mean"),
-        }
-    )
-
-
-def evaluate(spec: RunSpec, trained: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """Compare the trained runs (no retraining) with baselines and the oracle; write the HTML report."""
-    from ghtrader.evaluation.from_runs import evaluate_runs
-    from ghtrader.schedule.main_l5 import continuous_symbol
-
-    _, book = _market()
-    run_dirs = [Path(t["run_dir"]) for t in trained]
-    result = evaluate_runs(
-        spec.lake_root,
-        continuous_symbol(spec.var),
-        run_dirs,
-        runs_dir=spec.runs_dir,
-        book=book,
-        config=_eval_config(spec),
-        days=trading_days(spec),
-    )
-    models = [r for r in result.table if r["kind"] == "model"]
-    best = max(models, key=lambda r: r.get("macro_f1_mean") or -1.0)
-    latest = spec.runs_dir / "reports" / f"latest_{spec.var}.json"
-    payload = {
-        "eval_id": result.eval_id,
-        "report": str(result.report_path),
-        "table": result.table,
-        "backtests": result.backtests,
-        "backtests_tier2": result.backtests_tier2,
-        "best_model": best["name"],
-        "best_run_dir": str(result.run_dirs[best["name"]]),
-    }
-    from ghtrader.store.files import atomic_write
-
-    latest.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(
-        latest, (json.dumps(jsonable(payload), indent=1, sort_keys=True) + "\n").encode(), durable=False
-    )
-    return jsonable({k: v for k, v in payload.items() if not k.startswith("backtests")})
-
-
-def promote(spec: RunSpec, evaluation: Mapping[str, Any], *, decided_at: str) -> dict[str, Any]:
-    """Gate the evaluation's best candidate against the champion; log the decision either way."""
-    from ghtrader.promotion.gates import PromotionGates
-    from ghtrader.promotion.registry import promote as promote_candidate
-
-    best = evaluation.get("best_run_dir")
-    if not best:
-        raise ValueError("evaluation produced no candidate run to promote")
-    decision = promote_candidate(spec.var, Path(best), spec.runs_dir, PromotionGates(), decided_at)
-    return jsonable(decision.as_dict() | {"candidate": best})

@@ -12,6 +12,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Nightly DAG runs also require the candidate's tier-2 net PnL after fees (queue position, latency) to
+# reach this (DAG param ``min_tier2_net_pnl``, null = off); ad-hoc ``ghtrader promote`` leaves it off.
+NIGHTLY_MIN_TIER2_NET_PNL = 0.0
+
 
 @dataclass(frozen=True)
 class PromotionGates:
@@ -25,7 +29,8 @@ class PromotionGates:
     min_f1_margin: float | None = 0.01
     max_log_loss: float | None = 1.0986
     min_net_pnl: float | None = 0.0
-    min_tier2_net_pnl: float | None = None  # queue/latency-aware net PnL after fees (metrics.backtest_tier2)
+    # queue/latency-aware net PnL after fees (metrics.backtest_tier2); None here, on in nightly runs
+    min_tier2_net_pnl: float | None = None
     max_drawdown_cny: float | None = None
     max_drawdown_pct: float | None = 0.2
     max_latency_us_per_row: float | None = 1000.0

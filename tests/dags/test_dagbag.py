@@ -6,6 +6,8 @@ import ast
 from pathlib import Path
 
 from ghtrader.pipeline.airflow_env import REPO
+from ghtrader.pipeline.steps import RunSpec
+from ghtrader.promotion.gates import NIGHTLY_MIN_TIER2_NET_PNL
 
 EXPECTED = {"ghtrader_cu", "ghtrader_au", "ghtrader_ag"}
 CHAIN = [
@@ -46,6 +48,8 @@ def test_dag_shape_tags_retries_pool(dagbag) -> None:  # noqa: ANN001
         for a, b in zip(CHAIN[2:], CHAIN[3:], strict=False):
             assert a in dag.get_task(b).upstream_task_ids, (a, b)
         assert set(dag.params.keys()) >= {"start", "end", "source"}
+        # nightly runs gate promotion on tier-2 net PnL after fees (the same default as RunSpec)
+        assert dag.params["min_tier2_net_pnl"] == NIGHTLY_MIN_TIER2_NET_PNL == RunSpec.min_tier2_net_pnl
 
 
 def test_dag_file_is_thin() -> None:

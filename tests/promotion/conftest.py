@@ -32,6 +32,7 @@ def candidate_meta(run_id: str, *, f1: float = 0.45, var: str = "cu", **over: An
                 "max_drawdown_pct": over.pop("max_drawdown_pct", 0.003),
                 "sharpe": 1.1,
             },
+            "backtest_tier2": {"net_pnl": over.pop("tier2_net_pnl", 900.0), "fees": 300.0, "fills": 40},
             "latency_us_per_row": over.pop("latency", 12.0),
         },
         "baselines": {"majority": {"macro_f1_mean": over.pop("majority_f1", 0.25)}},

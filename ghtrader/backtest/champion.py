@@ -3,7 +3,10 @@
 Not the stored walk-forward predictions: the artifact itself predicts every main_l5 tick of the days,
 from factors computed by the batch engine starting at the state the features build stored at the end
 of the previous built day (or fresh when there is none), exactly where ``ghtrader trade replay`` starts
-its online engine. Targets follow the signal rule and backtest config in the model's meta, then the
+its online engine. A window model (the deep zoo) sees, at each tick, the full window of the last
+``seq_len`` input rows (``ghtrader.models.deep.inputs``: book block, then factors) of the tick's own
+(segment, trading day) run, as training does; before a run has ``seq_len`` ticks there is no
+prediction (NaN: no signal), as in the runner. Targets follow the signal rule and backtest config in the model's meta, then the
 runner's session guard (``hold_outside_sessions``), then the tier-1 fill model. Any difference from a
 replay's fills is a training/serving skew bug.
 """
@@ -19,9 +22,10 @@ import pandas as pd
 
 from ghtrader.backtest.engine import BacktestConfig, BacktestResult, block_ends, run_backtest
 from ghtrader.backtest.signals import hold_outside_sessions, signal_from_proba
+from ghtrader.datasets.windows import SequenceDataset, sequence_windows
 from ghtrader.features.build import feature_days, load_state, per_row_spec
 from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
-from ghtrader.features.registry import FeatureConfig
+from ghtrader.features.registry import FeatureConfig, feature_columns
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook, variety_of
 from ghtrader.market.sessions import variety_sessions
@@ -64,6 +68,38 @@ def orderable(ticks: pd.DataFrame, clock: SessionClock) -> np.ndarray:
     return np.fromiter((clock.in_session(int(t)) for t in ticks["datetime_ns"]), bool, len(ticks))
 
 
+def window_base(
+    ticks: pd.DataFrame, values: np.ndarray, model: Any, features: FeatureConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(input rows, end rows of the full windows) of a window model over ``ticks`` and factor ``values``."""
+    from ghtrader.models.deep.inputs import book_rows, window_inputs
+
+    names = tuple(feature_columns(features))
+    base, cols = window_inputs(model.meta["params"]["inputs"], book_rows(ticks), values, names)
+    if tuple(model.columns) != cols:
+        raise ValueError(
+            f"{model.name}: input columns differ from {model.meta['params']['inputs']} + {features.hash}"
+        )
+    day = pd.factorize(ticks["trading_day"], sort=False)[0]
+    seg = ticks["segment_id"].to_numpy(np.int64)
+    return base, sequence_windows(len(ticks), seg, int(model.seq_len), day_codes=day)
+
+
+def predict_ticks(
+    ticks: pd.DataFrame, values: np.ndarray, model: Any, features: FeatureConfig, batch: int = 512
+) -> np.ndarray:
+    """(n, 3) probabilities of ``model`` at every tick (factor rows, or full windows; NaN: none yet)."""
+    if getattr(model, "input_kind", "rows") != "windows":
+        return np.asarray(model.predict_proba(values.astype(np.float32)), dtype=np.float64)
+    base, ends = window_base(ticks, values, model, features)
+    data = SequenceDataset(base, ends, int(model.seq_len))
+    proba = np.full((len(ticks), 3), np.nan)
+    for i in range(0, len(ends), batch):
+        idx = np.arange(i, min(i + batch, len(ends)))
+        proba[ends[idx]] = model.predict_proba(data.batch(idx)[0])
+    return proba
+
+
 @dataclass(frozen=True)
 class ChampionBacktest:
     proba: np.ndarray
@@ -83,7 +119,7 @@ def backtest_model(
     """Factors (batch, from ``state``), the artifact's probabilities, targets and the tier-1 backtest."""
     price_tick, mult = per_row_spec(ticks, book)
     values = compute_matrix(*tick_inputs(ticks, price_tick, mult), features, state.copy())
-    proba = np.asarray(model.predict_proba(values.astype(np.float32)), dtype=np.float64)
+    proba = predict_ticks(ticks, values, model, features)
     sig = meta.get("signal") or {}
     groups = ticks.groupby(["trading_day", "segment_id"], sort=False).ngroup().to_numpy()
     hold = bool(sig.get("hold", True))

@@ -36,7 +36,12 @@ ORACLE_THRESHOLD = 0.5  # one-hot probabilities: any threshold in (0, 1) gives t
 
 
 def _days(frame: pd.DataFrame) -> np.ndarray:
-    return np.array([pd.Timestamp(d).date() for d in frame["trading_day"].to_numpy()], dtype=object)
+    """``trading_day`` as ``datetime.date`` objects; converted once per distinct day (ticks repeat it)."""
+    col = frame["trading_day"].to_numpy()
+    if len(col) == 0:
+        return np.zeros(0, dtype=object)
+    uniq, inverse = np.unique(col, return_inverse=True)
+    return np.array([pd.Timestamp(d).date() for d in uniq], dtype=object)[inverse.ravel()]
 
 
 def daily_pnl_grid(

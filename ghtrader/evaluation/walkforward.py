@@ -74,6 +74,7 @@ class ModelEval:
     fit_seconds: list[float]
     final_model: Any
     tuning: pd.DataFrame | None = None  # out-of-sample inner-tail predictions (split -1) for decisions
+    latency_sample: np.ndarray | None = None  # a few test inputs (rows or windows) for batch-1 latency
 
 
 def make_splits(days: Sequence[dt.date], config: EvalConfig) -> list[Split]:
@@ -176,6 +177,7 @@ def evaluate_model(
     out-of-sample rows inside the training fold, used to tune decision thresholds (``decision``).
     """
     from ghtrader.evaluation.inputs import model_inputs
+    from ghtrader.evaluation.latency import latency_sample
 
     inp = model_inputs(name, params, data)
     y = data.xy.y
@@ -212,6 +214,7 @@ def evaluate_model(
         fit_s,
         final,
         tuning,
+        latency_sample(inp, test_idx),
     )
 
 

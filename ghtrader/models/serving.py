@@ -11,13 +11,16 @@ This is the one entry point the trade runner uses to serve the promoted champion
                      #   oldest first; build rows with ghtrader.models.deep.inputs.book_rows (book
                      #   block) followed by the factor columns named in m.columns
     proba = m.predict_proba(x)                    # (n, 3) float64, DOWN/FLAT/UP, rows sum to 1
+    p1 = m.predict_proba_one(row_or_window)        # (3,) for one row / one window (the runner's call;
+                                                  #   tabular: the native fast path, the same numbers)
     m.threshold      # signal threshold tuned inside the training folds (None: not recorded)
 
 Deep models are served with onnxruntime on ``model.onnx`` (``backend="onnx"``, single-threaded, CPU)
 or with the TorchScript file (``backend="torchscript"``); tabular models are served natively
-(``backend`` is ignored for them). Before the first tick of a day or after a roll, pad the window
-by repeating the first snapshot of the run (what training and evaluation do), never with ticks of
-the previous day or contract.
+(``backend`` is ignored for them). A window never holds ticks of another trading day or contract:
+the trade runner decides only once ``seq_len`` ticks of the current (segment, day) run are in
+(``ghtrader.trade.predict``), exactly the windows training uses; the walk-forward evaluation pads the
+first ticks of a run with its first snapshot instead (``SequenceDataset.padded``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class ServingModel:
     backend: str
     meta: dict[str, Any]
     _run: Any
+    _one: Any = None  # tabular fast path for one row (same numbers as ``_run``)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Probabilities (n, 3) for factor rows or windows (see the module docstring)."""
@@ -61,6 +65,14 @@ class ServingModel:
             raise ValueError(f"{self.name}: expected rows (n, {len(self.columns)}), got {arr.shape}")
         p = np.asarray(self._run(np.ascontiguousarray(arr)), dtype=np.float64)
         return p / p.sum(axis=1, keepdims=True)
+
+    def predict_proba_one(self, x: np.ndarray) -> np.ndarray:
+        """(3,) probabilities for one factor row or one ``(seq_len, n_features)`` window."""
+        if self._one is None:
+            return self.predict_proba(x)[0]
+        p = np.asarray(self._one(np.asarray(x, dtype=np.float32).reshape(1, -1)), dtype=np.float64)
+        p = p.reshape(1, 3)
+        return (p / p.sum(axis=1, keepdims=True))[0]
 
 
 def _verified(directory: Path, meta: dict[str, Any], name: str) -> Path:
@@ -85,8 +97,9 @@ def load_serving_model(artifact_dir: Path, *, backend: str = "onnx", threads: in
         if not columns:  # an artifact saved outside a run directory
             n = int(getattr(getattr(model, "estimator", None), "n_features_in_", 0))
             columns = tuple(f"x{i}" for i in range(n))
+        one = getattr(model, "predict_proba_one", None)
         return ServingModel(
-            meta["model"], "rows", None, columns, threshold, "native", meta, model.predict_proba
+            meta["model"], "rows", None, columns, threshold, "native", meta, model.predict_proba, one
         )
     info = json.loads(_verified(directory, meta, "deep.json").read_text())
     seq_len, columns = int(meta["params"]["seq_len"]), tuple(info["columns"])

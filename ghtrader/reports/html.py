@@ -67,8 +67,13 @@ def metrics_table(table: Sequence[dict[str, Any]]) -> str:
         "± std",
         "log loss",
         "ECE",
+        "net PnL",
+        "trades",
         "latency µs/row",
+        "batch-1 p50 µs",
+        "batch-1 p99 µs",
         "train s",
+        "thresholds per split",
         "note",
     ]
     rows = [
@@ -81,13 +86,47 @@ def metrics_table(table: Sequence[dict[str, Any]]) -> str:
             r.get("macro_f1_std"),
             r.get("log_loss_mean"),
             r.get("ece_mean"),
+            r.get("net_pnl"),
+            r.get("trade_count"),
             r.get("latency_us_per_row"),
+            r.get("latency_b1_p50_us"),
+            r.get("latency_b1_p99_us"),
             r.get("train_seconds"),
+            _thresholds(r),
             r.get("reason") or ("" if r.get("available", True) else "unavailable"),
         ]
         for r in table
     ]
     return _table(headers, rows, [r["kind"] for r in table])
+
+
+def _thresholds(row: dict[str, Any]) -> str | None:
+    ths = row.get("thresholds")
+    if ths:
+        return ", ".join(f"{t:g}" for t in ths) + f" ({row.get('threshold_source')})"
+    return row.get("threshold_source")
+
+
+def decisions_table(decisions: dict[str, Any], splits: Sequence[dict[str, Any]]) -> str:
+    """Per model and split: the threshold used on the split's test period, what it was tuned on, why."""
+    rows = []
+    for name, d in sorted((decisions or {}).items()):
+        for p in (d or {}).get("per_split", []):
+            tuned_on = p.get("days") or p.get("rows") or []
+            if p.get("rows") is not None and tuned_on:
+                tuned_on = [f"rows {tuned_on[0]}–{tuned_on[1] - 1}"]
+            test = splits[p["split"]]["test"] if p["split"] < len(splits) else []
+            rows.append(
+                [
+                    name,
+                    p["split"],
+                    p["threshold"],
+                    ", ".join(map(str, tuned_on)) or "—",
+                    ", ".join(test),
+                    p.get("source"),
+                ]
+            )
+    return _table(["model", "split", "threshold", "tuned on", "applied to (test)", "source"], rows)
 
 
 def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
@@ -109,27 +148,15 @@ def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
     return _table(["strategy", *keys], rows)
 
 
-def tiers_table(rows: Sequence[dict[str, Any]]) -> str:
-    """Tier-1 vs tier-2 rows (``ghtrader.backtest.tier2.report.side_by_side``)."""
-    return _table(["metric", "tier 1", "tier 2"], [[r["metric"], r["tier1"], r["tier2"]] for r in rows])
-
-
-def write_tiers_report(path: Path, title: str, rows: Sequence[dict[str, Any]], notes: str) -> Path:
-    """A small standalone HTML page with the tier-1 / tier-2 comparison."""
-    body = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-        f"<body><h1>{html.escape(title)}</h1>{tiers_table(rows)}<p>{html.escape(notes)}</p></body></html>"
-    )
-    atomic_write(path, body.encode())
-    return path
-
-
 def provenance_html(metrics: dict[str, Any]) -> str:
     data = metrics["data"]
+    unit = metrics.get("split_unit", "days")
     splits = [
         [
             i,
-            f"{s['train'][0]} … {s['train'][-1]} ({len(s['train'])} d)",
+            ", ".join(s["train"])
+            if unit == "rows"
+            else f"{s['train'][0]} … {s['train'][-1]} ({len(s['train'])} d)",
             ", ".join(s["purge"]),
             ", ".join(s["test"]),
         ]
@@ -176,6 +203,8 @@ def write_report(
         },
     }
     per_split = {n: [s.get("macro_f1") for s in p["per_split"]] for n, p in predictors.items()}
+    log_loss = {n: [s.get("log_loss") for s in p["per_split"]] for n, p in scores.items()}
+    pnl = metrics.get("backtests_per_split") or {}
     calibration = {n: p["pooled"].get("calibration") for n, p in predictors.items()}
     confusion = {n: p["pooled"]["confusion"] for n, p in predictors.items() if n != "majority"}
     cfg = metrics["config"]
@@ -201,6 +230,8 @@ def write_report(
         + "Fills at the opposite best, no partial fills, fees from the contract data, flat before each roll"
         f"{' and each day end' if metrics['backtest'].get('flatten_daily') else ''}. "
         "Sharpe from daily net PnL.</p>",
+        "<h2>Backtest: tier 1 vs tier 2 (queue position, latency)</h2>",
+        _tiers_section(metrics),
         "<h2>Equity curve</h2>",
         _img(equity_png(equity), "equity curve"),
         "<h2>Calibration</h2>",
@@ -209,6 +240,10 @@ def write_report(
         _img(confusion_png(confusion), "confusion matrix"),
         "<h2>Per-split metrics</h2>",
         _img(per_split_png(per_split), "per-split macro-F1"),
+        _img(per_split_png(log_loss, "log loss"), "per-split log loss"),
+        *([_img(per_split_png(pnl, "net PnL (CNY)"), "per-split net PnL")] if pnl else []),
+        "<h2>Decision thresholds (source of each tuned value)</h2>",
+        decisions_table(metrics.get("decisions") or {}, metrics["splits"]),
         "<h2>Data provenance</h2>",
         provenance_html(metrics),
         *(
@@ -239,9 +274,8 @@ def _threshold_note(sig: dict[str, Any], decisions: dict[str, Any]) -> str:
         parts.append(f"{html.escape(name)}: [{per}]")
     return (
         "Thresholds tuned inside each training fold (grid, best net PnL on out-of-sample predictions of "
-        "that split's train days only; never on the split evaluated), per split: "
-        + ("; ".join(parts) or "n/a")
-        + ". "
+        "that split's training period only (days, or the inner tail rows for row-block splits); never on "
+        "the split evaluated; see the decision table below), per split: " + ("; ".join(parts) or "n/a") + ". "
     )
 
 
@@ -249,3 +283,9 @@ def _json(obj: Any) -> str:
     import json
 
     return json.dumps(obj, indent=2, sort_keys=True, default=str)
+
+
+def _tiers_section(metrics: dict[str, Any]) -> str:
+    from ghtrader.reports.tiers import tiers_section
+
+    return tiers_section(metrics)

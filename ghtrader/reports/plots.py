@@ -119,8 +119,12 @@ def per_split_png(per_split: dict[str, list[float | None]], metric: str = "macro
         vals = [np.nan if v is None else v for v in per_split[name]]
         ax.bar(np.arange(len(vals)) + i * width, vals, width, label=name)
     ax.set_xticks(np.arange(n_splits) + 0.4 - width / 2, [f"split {s}" for s in range(n_splits)])
-    top = max((v for vals in per_split.values() for v in vals if v is not None), default=1.0)
-    ax.set_ylim(0, top * 1.2)
+    vals_all = [v for vals in per_split.values() for v in vals if v is not None and v == v]
+    top, bottom = max(vals_all, default=1.0), min(vals_all, default=0.0)
+    span = max(top - min(bottom, 0.0), 1e-9)
+    ax.set_ylim(min(bottom, 0.0) - (0.1 * span if bottom < 0 else 0.0), max(top, 0.0) + 0.2 * span)
+    if bottom < 0:
+        ax.axhline(0, color="0.5", lw=0.8)
     ax.set_ylabel(metric)
     ax.set_title(f"{metric} per walk-forward split")
     ax.legend(loc="upper center", ncol=max(1, len(names)), fontsize=8)

@@ -1,8 +1,9 @@
 """Trade-runner test kit: synthetic ticks, a scripted (hostile) model, and a fake TqSdk trading API.
 
 The fake API has the TqSdk trading surface ``TqAccount`` uses (``get_account``, ``get_position``,
-``insert_order``, ``cancel_order``, ``get_trade``) and counts every call, so tests can prove that a
-path sends no order; orders fill at once at their limit price.
+``insert_order``, ``cancel_order``, ``get_trade``, ``get_order``) and counts every call, so tests can
+prove that a path sends no order; orders fill at once at their limit price. ``net`` is the position
+(set it to change the account behind the runner's back).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class FakeTradeApi:
         self.account = SimpleNamespace(balance=1_000_000.0, available=1_000_000.0)
         self.net = 0
         self.trades: dict[str, SimpleNamespace] = {}
+        self.order_book: dict[str, SimpleNamespace] = {}
 
     @property
     def orders(self) -> list[tuple[Any, ...]]:
@@ -139,7 +141,12 @@ class FakeTradeApi:
         tid = f"t{len(self.trades)}"
         self.trades[tid] = SimpleNamespace(instrument_id=symbol, direction=direction, offset=offset,
                                            volume=volume, price=kw.get("limit_price"), commission=0.0)  # fmt: skip
-        return SimpleNamespace(status="FINISHED", order_id=kw.get("order_id"))
+        order = SimpleNamespace(status="FINISHED", order_id=kw.get("order_id"))
+        self.order_book[str(kw.get("order_id"))] = order
+        return order
+
+    def get_order(self) -> dict[str, SimpleNamespace]:
+        return dict(self.order_book)
 
     def cancel_order(self, order: Any) -> None:
         self.calls.append(("cancel_order", (order,)))

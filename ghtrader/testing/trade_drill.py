@@ -3,7 +3,8 @@
 The drill runs the repository's real supervisord program files (``LiveStack``) with the runner in sim
 mode on the virtual-clock sim feed. After every kill, supervisord restarts the runner, which resumes
 the same run. The audit: the hash chain verifies, no client order id appears twice, and the position
-the account reports (the last record carrying the account) equals the sum of the logged fills.
+the account reports (the last record carrying the account) equals the sum of the logged fills plus
+the differences adopted by ``reconcile`` records (a kill between the account's fill and its record).
 """
 
 from __future__ import annotations
@@ -37,9 +38,12 @@ def audit(events: Path) -> dict[str, Any]:
     dups = [i for i, n in Counter(ids).items() if n > 1]
     fill_sum = 0
     last_account = None
-    resumes = 0
+    resumes = reconciles = 0
     resumed_ok = True
     for r in records:
+        if r["kind"] == "reconcile":  # the account moved past the log (a crash between fill and record)
+            reconciles += 1
+            fill_sum += r["account_position"] - r["logged"]["position"]
         if r["kind"] == "run_resume":  # the restarted account must be the one the log last recorded
             resumes += 1
             resumed_ok &= r["position"] == (last_account or 0)
@@ -57,6 +61,7 @@ def audit(events: Path) -> dict[str, Any]:
         "account_position": last_account if last_account is not None else 0,
         "reconciled": (last_account or 0) == fill_sum and resumed_ok,
         "resumes": resumes,
+        "reconciles": reconciles,
         "recovered_torn_lines": sum(1 for r in records if r["kind"] == "log_recovered"),
     }
 

@@ -6,17 +6,25 @@ tick produced. ``SimAccount`` *is* the tier-1 backtest: it calls ``ghtrader.back
 and ``set_pending`` per tick with fees from the contract specs, so a replay fills exactly like
 ``ghtrader backtest`` (fill at the next tick's opposite best, full size, close-today first, forced
 flatten at a block end at the last seen opposite best).
+
+Restart: ``resume`` takes the account up as it is. Like a broker, a daemon's ``SimAccount`` keeps its
+own book (``book_path``, rewritten atomically whenever its position, cash or working order changes),
+so after a crash it is the account's truth, not the event log; without one it continues from the
+state the log last recorded. The runner compares the two (``ghtrader.trade.resume``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from ghtrader.backtest import kernel as BK
 from ghtrader.market.contracts import ContractBook
+from ghtrader.store.files import atomic_write
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,18 @@ class Account(Protocol):
 
     def snapshot(self) -> dict[str, Any]: ...
 
+    def resume(self, state: dict[str, Any] | None, contract: str | None) -> None:
+        """After a restart: the account as it is (``state``/``contract``: what the log last recorded)."""
+        ...
+
+    def working_target(self) -> int | None:
+        """The position the account's working order aims at, when it knows (else None)."""
+        ...
+
+    def cancel_working(self) -> None:
+        """Drop the working order (reconciliation: the runner re-decides through the risk checks)."""
+        ...
+
 
 class PaperAccount:
     """Decisions only: nothing is ever sent, the position stays flat."""
@@ -99,14 +119,27 @@ class PaperAccount:
     def snapshot(self) -> dict[str, Any]:
         return {"kind": self.kind, "position": 0, "equity": 0.0}
 
+    def resume(self, state: dict[str, Any] | None, contract: str | None) -> None:
+        return None
+
+    def working_target(self) -> int | None:
+        return None
+
+    def cancel_working(self) -> None:
+        return None
+
 
 class SimAccount:
     """Simulated account on the tier-1 fill kernel (state: the kernel's ``fs``/``si`` slots)."""
 
     kind = "sim"
 
-    def __init__(self, book: ContractBook, close_today_first: bool = True) -> None:
+    def __init__(
+        self, book: ContractBook, close_today_first: bool = True, book_path: Path | None = None
+    ) -> None:
         self.book = book
+        self.book_path = book_path
+        self._saved: tuple[bytes, float, int] | None = None
         self.close_today_first = close_today_first
         self.contracts: list[str] = []
         self.mult: np.ndarray = np.zeros(0)
@@ -115,6 +148,9 @@ class SimAccount:
         self.fs, self.si = BK.new_state()
         self._ff, self._fi, self._rt = BK.new_buffers()
         self._prev: MarketTick | None = None
+        self._resumed: list[str | None] | None = (
+            None  # [last trading day] until the first tick after a restart
+        )
         self._code = -1
         self.round_trips: list[tuple[float, int]] = []
         self.target = 0
@@ -139,6 +175,12 @@ class SimAccount:
         )
 
     def on_tick(self, tick: MarketTick) -> list[Fill]:
+        if self._resumed is not None:  # first tick after a restart: the block goes on, no working order
+            day, self._resumed = self._resumed[0], None
+            self.si[BK.I_PENDING] = self.si[BK.I_POS]  # the runner re-decides (and re-orders) on this tick
+            return self._step(
+                tick, None, new_day=day is not None and day != tick.trading_day, new_block=False
+            )
         prev = self._prev
         rolled: list[Fill] = []
         if prev is not None and prev.underlying != tick.underlying and not prev.block_last:
@@ -148,10 +190,19 @@ class SimAccount:
             prev = self._prev = replace(prev, block_last=True)
         return rolled + self._step(tick, prev)
 
-    def _step(self, tick: MarketTick, prev: MarketTick | None) -> list[Fill]:
+    def _step(
+        self,
+        tick: MarketTick,
+        prev: MarketTick | None,
+        *,
+        new_day: bool | None = None,
+        new_block: bool | None = None,
+    ) -> list[Fill]:
         c = self._code = self._code_of(tick.underlying)
-        new_day = prev is not None and prev.trading_day != tick.trading_day
-        new_block = prev is None or prev.block_last
+        if new_day is None:
+            new_day = prev is not None and prev.trading_day != tick.trading_day
+        if new_block is None:
+            new_block = prev is None or prev.block_last
         k, r = BK.fill_tick(
             tick.index, tick.bid, tick.ask, c, new_day, new_block, tick.block_last, self.mult,
             self.value_basis, self.rates, self.close_today_first, self.fs, self.si, self._ff, self._fi, self._rt,
@@ -178,6 +229,11 @@ class SimAccount:
     def end_tick(self, tick: MarketTick) -> None:
         """``set_pending`` every tick, as the batch loop does (it zeroes the order at a block end)."""
         BK.set_pending(self.si, self.target, tick.block_last, tick.next_block_last)
+        if self.book_path is not None:
+            key = (self.si.tobytes(), float(self.fs[BK.F_CASH]), len(self.contracts))
+            if key != self._saved:  # a fill or a new working order: the book changed
+                atomic_write(self.book_path, json.dumps(self.snapshot()).encode(), durable=False)
+                self._saved = key
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -187,6 +243,7 @@ class SimAccount:
             "fs": self.fs.tolist(),
             "si": self.si.tolist(),
             "contracts": list(self.contracts),
+            "day": self._prev.trading_day if self._prev is not None else None,
         }
 
     def restore(self, snap: dict[str, Any]) -> None:
@@ -196,3 +253,18 @@ class SimAccount:
         self.fs[:] = np.array([np.nan if v is None else v for v in snap["fs"]], dtype=np.float64)
         self.si[:] = np.array(snap["si"], dtype=np.int64)
         self.target = int(self.si[BK.I_PENDING])
+        self._resumed = [snap.get("day")]
+
+    def resume(self, state: dict[str, Any] | None, contract: str | None) -> None:
+        """Its own book when there is one (the account's truth), else the state the log recorded."""
+        if self.book_path is not None and self.book_path.is_file():
+            self.restore(json.loads(self.book_path.read_text()))
+        elif state is not None:
+            self.restore(state)
+
+    def working_target(self) -> int | None:
+        return self.target
+
+    def cancel_working(self) -> None:
+        self.target = self.position
+        self.si[BK.I_PENDING] = self.position

@@ -1,9 +1,11 @@
 """The model the runner trades: the promotion registry's champion, verified before it is used.
 
-``load_champion`` reads ``runs/promotion/<var>/champion.json``, loads the artifact through
-``ghtrader.models.base.load_artifact`` (every model file's sha256 checked against its meta.json) and
-refuses a model trained on other features or labels than the runner computes: the feature config
-hash, the feature column list and the label config hash in the model's meta must equal the runner's.
+``load_champion`` reads ``runs/promotion/<var>/champion.json``, loads the artifact for serving through
+``ghtrader.models.serving.load_serving_model`` (tabular models natively, window models such as the TCN
+with onnxruntime on one thread; every file it uses is sha256-checked against meta.json) and refuses a
+model trained on other features or labels than the runner computes: the feature config hash, the
+feature column list and the label config hash in the model's meta must equal the runner's, and a
+window model's input columns must be the ones ``ghtrader.models.deep.inputs.window_inputs`` builds.
 ``ChampionWatcher.poll`` is called between ticks; it re-reads the pointer only when the file changed
 (stat), and returns the new champion or the refusal, so the old model keeps trading on a refusal.
 
@@ -23,7 +25,7 @@ import numpy as np
 
 from ghtrader.features.registry import FeatureConfig, feature_columns
 from ghtrader.labels.core import LabelConfig
-from ghtrader.models.base import load_artifact, read_meta
+from ghtrader.models.base import read_meta
 from ghtrader.promotion.registry import registry_dir
 
 
@@ -51,7 +53,7 @@ class Champion:
 
     run_id: str
     path: Path
-    model: Any
+    model: Any  # a ``ServingModel`` (tests may script any object with ``predict_proba``)
     meta: dict[str, Any]
     signal: SignalRule
     horizon: int
@@ -60,11 +62,19 @@ class Champion:
     def describe(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "model": self.meta.get("model"), "path": str(self.path)}
 
+    @property
+    def input_kind(self) -> str:
+        """``rows`` (one factor row per tick) or ``windows`` (the last ``seq_len`` input rows)."""
+        return str(getattr(self.model, "input_kind", "rows"))
+
     def proba_one(self, x: np.ndarray) -> np.ndarray:
-        """(3,) DOWN/FLAT/UP for one feature row (float32, as research trained and predicted)."""
-        row = np.asarray(x, dtype=np.float32).reshape(1, -1)
+        """(3,) DOWN/FLAT/UP for one feature row or one window (float32, as research predicted)."""
+        arr = np.asarray(x, dtype=np.float32)
+        windows = self.input_kind == "windows"
         fast = getattr(self.model, "predict_proba_one", None)
-        return np.asarray(fast(row) if fast is not None else self.model.predict_proba(row)[0])
+        if fast is not None:
+            return np.asarray(fast(arr if windows else arr.reshape(1, -1)))
+        return np.asarray(self.model.predict_proba(arr[None] if windows else arr.reshape(1, -1))[0])
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,23 @@ class Expected:
         if problems:
             raise ChampionRefused("; ".join(problems))
 
+    def check_inputs(self, model: Any, meta: dict[str, Any]) -> None:
+        """A window model must read the input columns the runner builds (book block, then factors)."""
+        if getattr(model, "input_kind", "rows") != "windows":
+            return
+        from ghtrader.models.deep.inputs import BOOK_COLUMNS, window_inputs
+
+        names = tuple(feature_columns(self.features))
+        empty = np.zeros((0, len(BOOK_COLUMNS)), dtype=np.float32)
+        try:
+            _, cols = window_inputs(
+                (meta.get("params") or {}).get("inputs", ""), empty, np.zeros((0, len(names))), names
+            )
+        except ValueError as exc:
+            raise ChampionRefused(str(exc)) from None
+        if tuple(model.columns) != cols:
+            raise ChampionRefused("window input columns differ from the runner's book + feature set")
+
 
 def pointer_path(runs_dir: Path, var: str) -> Path:
     return registry_dir(runs_dir, var) / "champion.json"
@@ -99,21 +126,18 @@ def _pointer_key(pointer: dict[str, Any]) -> str:
 
 def load_from_pointer(pointer: dict[str, Any], expected: Expected) -> Champion:
     """Load and verify the artifact a champion pointer names."""
+    from ghtrader.models.serving import load_serving_model
+
     path = Path(pointer["path"])
     try:
-        meta0 = read_meta(path)
-    except (OSError, ValueError) as exc:
+        expected.check(read_meta(path))  # cheap refusals before any model file is read
+        model = load_serving_model(path, backend="onnx", threads=1)
+    except ChampionRefused:
+        raise
+    except Exception as exc:  # unreadable/tampered files, a broken ONNX graph, onnxruntime missing
         raise ChampionRefused(f"champion {pointer.get('run_id')} does not load: {exc}") from None
-    if "model.onnx" in (meta0.get("files") or {}):
-        raise ChampionRefused(
-            f"champion {pointer.get('run_id')} is a sequence model ({meta0.get('model')}): the runner serves "
-            "factor-row models only (lgbm, logistic, xgboost)"
-        )
-    try:
-        model, meta = load_artifact(path)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ChampionRefused(f"champion {pointer.get('run_id')} does not load: {exc}") from None
-    expected.check(meta)
+    meta = model.meta
+    expected.check_inputs(model, meta)
     return Champion(
         run_id=str(meta.get("run_id", pointer.get("run_id"))),
         path=path,

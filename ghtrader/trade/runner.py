@@ -5,7 +5,8 @@ One ``on_tick`` per tick, the same code for paper, sim, live and replay:
 1. fills of the working order (the account executes it on this tick), kill checks (loss, drawdown,
    manual request);
 2. factors through ``OnlineFactorEngine`` (the research kernel), probabilities from the champion every
-   ``infer_every`` ticks, target lots from ``OnlineSignal`` (the research signal rule);
+   ``infer_every`` ticks (``Predictor``: a factor row, or a window model's rolling window, which
+   decides nothing until it is full), target lots from ``OnlineSignal`` (the research signal rule);
 3. the target is forced to 0 when killed and at a block end (day close / roll), exactly where the
    research backtest flattens;
 4. TargetPosTask routing: a changed target becomes one order (client id ``<run_id>-<n>``) at the
@@ -13,7 +14,8 @@ One ``on_tick`` per tick, the same code for paper, sim, live and replay:
 
 Every decision, order, fill, risk event, roll and model switch goes to the hash-chained event log.
 Records that change the account carry its state (``account``), so a restart resumes from the last one
-and numbers new orders after the highest id ever logged: no duplicate ids after ``kill -9``.
+and numbers new orders after the highest id ever logged: no duplicate ids after ``kill -9``; a position
+the account holds other than the log says is reconciled (``ghtrader.trade.resume``).
 
 Trap (replay = research): outside a session (or while paused on stale data) nothing is routed, not
 even a cancel, so the working order stays as it is; the research backtest mirrors this with
@@ -32,12 +34,16 @@ import numpy as np
 from ghtrader.backtest.signals import OnlineSignal
 from ghtrader.features import kernels as K
 from ghtrader.features.engine import FactorState, OnlineFactorEngine
+from ghtrader.features.registry import feature_columns
 from ghtrader.market.clock import SessionClock
 from ghtrader.trade.account import Account, MarketTick
 from ghtrader.trade.calibration import CalibrationConfig, OnlineCalibrator
 from ghtrader.trade.champion import Champion, ChampionRefused, ChampionWatcher, Expected
 from ghtrader.trade.eventlog import EventLog, read_records
-from ghtrader.trade.risk import OrderContext, RiskEngine
+from ghtrader.trade.predict import Predictor
+from ghtrader.trade.resume import last_logged, mismatch
+from ghtrader.trade.risk import RiskEngine
+from ghtrader.trade.routing import Router
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Hooks:
     def event(self, kind: str) -> None: ...
 
 
-class TradeRunner:
+class TradeRunner(Router):
     def __init__(
         self,
         config: RunnerConfig,
@@ -89,6 +95,8 @@ class TradeRunner:
         self.perf = perf
         self.engine = self._new_engine(factor_state)
         self.signal = self._new_signal()
+        self.names = tuple(feature_columns(expected.features))
+        self.predictor = Predictor(champion, self.names)
         self.underlying: str | None = None
         self.working = 0  # the position the working order aims at
         self.asked: int | None = None  # the target that produced it
@@ -99,6 +107,7 @@ class TradeRunner:
         self.kill_request: str | None = None
         self.last_tick: MarketTick | None = None
         self.refused: str | None = None
+        self.reconciled: dict[str, Any] | None = None  # the restart's reconciliation, if any
         self.calibrator = self._new_calibrator()
 
     def _new_calibrator(self) -> OnlineCalibrator | None:
@@ -118,14 +127,20 @@ class TradeRunner:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, **fields: Any) -> None:
-        """Log the run start, or resume a crashed/stopped run from its last account state."""
+        """Log the run start, or resume a run: the account as it is, reconciled with the log."""
         records = read_records(self.log.path)
-        ids = [int(r["client_id"].rsplit("-", 1)[1]) for r in records if r.get("kind") == "order"]
-        self.order_seq = max(ids, default=-1) + 1
-        state = next((r for r in reversed(records) if "account" in r), None)
-        if state is not None and hasattr(self.account, "restore"):
-            self.account.restore(state["account"])
-            self.working = int(state.get("working", self.account.position))
+        logged = last_logged(records, self.cfg.run_id, getattr(self.account, "order_ids", list)())
+        self.order_seq = logged.next_order
+        if records:
+            self.account.resume(logged.account, logged.contract)
+            own = self.account.working_target()
+            self.working = own if own is not None else self.account.position
+            diff = mismatch(logged, self.account.position) if self.account.kind != "paper" else None
+            if diff is not None:  # the account is the truth; the next tick re-decides through the risk checks
+                self.account.cancel_working()
+                self.working, self.asked = self.account.position, None
+                self.reconciled = diff
+                self._event("reconcile", **diff, **self._state())
         self.log.append(
             "run_start" if not records else "run_resume",
             run_id=self.cfg.run_id,
@@ -163,6 +178,7 @@ class TradeRunner:
         elif isinstance(res, Champion):
             old = self.champion.describe()
             self.champion, self.refused = res, None
+            self.predictor = Predictor(res, self.names)  # a window model starts with an empty window
             sig = res.signal
             self.signal.threshold, self.signal.max_pos, self.signal.hold = (
                 sig.threshold,
@@ -206,8 +222,14 @@ class TradeRunner:
                 "kill", ts=t.datetime_ns, reason=reason, position=self.account.position, equity=equity
             )
         feats = self.engine.update_values(t.x, t.datetime_ns, t.day_key, t.segment)
-        if (self.ticks - 1) % self.cfg.infer_every == 0:
-            self.proba = self.champion.proba_one(feats)
+        proba = self.predictor.step(feats, t, (self.ticks - 1) % self.cfg.infer_every == 0)
+        if proba is not None:
+            self.proba = proba
+        warmup = self.predictor.warmup()
+        if self.predictor.reset and warmup is not None:
+            self._event(  # a new (day, segment) run: no decision before seq_len ticks
+                "model_warmup", ts=t.datetime_ns, contract=t.underlying, segment=t.segment, seq_len=warmup[1]
+            )
         use = self.proba
         if self.calibrator is not None:
             mid = 0.5 * (t.bid + t.ask)
@@ -235,6 +257,8 @@ class TradeRunner:
         }
         if why:
             rec["why"] = why
+        if warmup is not None:  # a window model without a full window: no decision
+            rec["warmup"] = warmup
         if use is not self.proba:
             rec["p_cal"] = [float(v) for v in use]
         if fills:
@@ -247,62 +271,6 @@ class TradeRunner:
 
     def _state(self) -> dict[str, Any]:
         return {"account": self.account.snapshot(), "working": self.working}
-
-    def _route(self, target: int, t: MarketTick) -> dict[str, Any] | None:
-        """TargetPosTask: one order per target change, vetted; returns the order record or None."""
-        pos = self.account.position
-        if self.cfg.mode == "paper" or self.cfg.monitor_only:
-            self.working = self.asked = target  # decisions only: nothing is ever sent
-            return None
-        if target == self.asked:
-            return None  # unchanged: the working order (if any) keeps working
-        in_session = self.sessions.in_session(t.datetime_ns)
-        if not in_session or self.risk.state.paused:
-            self._reject(
-                t, target, pos, "outside trading session" if not in_session else "paused: stale data"
-            )
-            return None  # nothing reaches the exchange: the working order stays as it is
-        if target == self.working:
-            self.asked = target
-            return None
-        if target == pos:  # the working order is no longer wanted
-            self.working, self.asked = pos, target
-            self.account.set_target(pos, t, None)
-            return {"ts": t.datetime_ns, "action": "cancel", "client_id": None, "target": pos}
-        qty = target - pos
-        px = t.ask if qty > 0 else t.bid
-        if px != px:  # empty opposite side: quote at the last price (the fill model waits for a side)
-            px = t.last
-        last = t.last if t.last == t.last else 0.5 * (t.bid + t.ask)
-        ctx = OrderContext(t.datetime_ns, t.trading_day, pos, last, float(t.x[K.PT]), in_session)
-        verdict = self.risk.vet(qty, px, ctx)
-        if not verdict.ok:
-            self._reject(t, target, pos, verdict.reason)
-            if self.working != pos:
-                self.working = pos
-                self.account.set_target(pos, t, None)
-            return None
-        self.last_reject = None
-        new_target = pos + verdict.qty
-        client_id = f"{self.cfg.run_id}-{self.order_seq}"
-        self.order_seq += 1
-        self.risk.record_order(t.datetime_ns, t.trading_day)
-        self.account.set_target(new_target, t, client_id)
-        self.working, self.asked = new_target, target
-        return {
-            "ts": t.datetime_ns,
-            "action": "target",
-            "client_id": client_id,
-            "target": new_target,
-            "qty": verdict.qty,
-            "limit": px,
-            "clamped": list(verdict.clamped),
-        }
-
-    def _reject(self, t: MarketTick, target: int, pos: int, reason: str | None) -> None:
-        if reason != self.last_reject:
-            self._event("risk_reject", ts=t.datetime_ns, target=target, position=pos, reason=reason)
-        self.last_reject = reason
 
     def _event(self, kind: str, **fields: Any) -> None:
         self.hooks.event(kind)
@@ -326,5 +294,6 @@ class TradeRunner:
             "orders": self.order_seq,
             "model": self.champion.describe(),
             "model_refused": self.refused,
+            "reconciled": self.reconciled,
             "risk": self.risk.snapshot(),
         }

@@ -4,7 +4,8 @@ Order of start-up (each step can refuse, before the next one runs): the live gat
 connection), the champion (sha256 and input hashes), the run directory (the event chain must verify;
 a restart resumes it), then the feed. The main loop feeds ticks of the day's main contract to the
 runner; a timer thread runs the stale-data check, the kill-file check and the periodic account
-snapshot (``snapshots.jsonl`` beside the event log). SIGUSR1 = manual kill (flattens on the next tick);
+snapshot (``snapshots.jsonl`` beside the event log). In sim mode the account keeps its own book
+(``sim_account.json``, like a broker), which a restart reconciles with the event log. SIGUSR1 = manual kill (flattens on the next tick);
 ``ghtrader trade kill`` / ``reset-kill`` write / remove the kill file, which latches a kill across
 restarts. Metrics: tick->decision latency histogram, position, PnL, orders, rejects, risk state,
 model version.
@@ -22,27 +23,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from prometheus_client import Counter, Gauge, Histogram
 
-from ghtrader.features.build import per_row_spec
-from ghtrader.features.engine import tick_inputs
 from ghtrader.live.daemon import Daemon, DaemonConfig, log_event
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook
 from ghtrader.market.sessions import variety_sessions
-from ghtrader.trade.account import Account, MarketTick, PaperAccount, SimAccount
+from ghtrader.trade.account import Account, PaperAccount, SimAccount
 from ghtrader.trade.calibration import CalibrationConfig
 from ghtrader.trade.champion import ChampionRefused, ChampionWatcher, Expected, load_champion
 from ghtrader.trade.eventlog import EventLog
+from ghtrader.trade.feed import TickAdapter
 from ghtrader.trade.gate import LiveGate
 from ghtrader.trade.replay import trading_dir
 from ghtrader.trade.risk import RiskEngine, RiskLimits
 from ghtrader.trade.runner import Hooks, RunnerConfig, TradeRunner
 
 SNAPSHOTS = "snapshots.jsonl"
+SIM_BOOK = "sim_account.json"
 
 
 def kill_path(runs_dir: Path, var: str) -> Path:
@@ -103,75 +102,14 @@ class PromHooks(Hooks):
         self.events.labels(kind).inc()
 
 
-class TickAdapter:
-    """Feed rows of the day's main contract -> ``MarketTick`` (research input conversion, runner segments).
-
-    The continuous alias resolves per trading day: the lake's roll schedule when it has the day, else
-    the listed contract with the largest open interest in the day's first batch. A change of contract is
-    a roll: the segment id moves on, which resets the factor windows, as in research."""
-
-    def __init__(
-        self, var: str, book: ContractBook, clock: SessionClock, schedule: dict[str, str], lead_s: float
-    ):
-        self.var, self.book, self.clock, self.schedule, self.lead_s = var, book, clock, schedule, lead_s
-        self.day: str | None = None
-        self.main: str | None = None
-        self.segment = 0
-        self.index = 0
-
-    def resolve(self, batch: pd.DataFrame, day: str) -> str:
-        if day in self.schedule:
-            return self.schedule[day]
-        last = batch.sort_values("datetime_ns").groupby("symbol")["open_interest"].last()
-        return str(last.idxmax())
-
-    def convert(self, batch: pd.DataFrame) -> list[MarketTick]:
-        out: list[MarketTick] = []
-        for day, rows in batch.groupby("trading_day", sort=True):
-            iso = day.isoformat() if hasattr(day, "isoformat") else str(day)
-            if iso != self.day:
-                main = self.resolve(rows, iso)
-                if self.main is not None and main != self.main:
-                    self.segment += 1
-                self.day, self.main = iso, main
-            mine = rows[rows["symbol"] == self.main].sort_values("datetime_ns", kind="stable")
-            if mine.empty:
-                continue
-            main = self.main or ""
-            mine = mine.assign(underlying_contract=main, segment_id=self.segment)
-            pt, vm = per_row_spec(mine, self.book)
-            xs, ts, dk, seg = tick_inputs(mine, pt, vm)
-            bid, ask = mine["bid_price1"].to_numpy(np.float64), mine["ask_price1"].to_numpy(np.float64)
-            lp = mine["last_price"].to_numpy(np.float64)
-            for i in range(len(mine)):
-                close = self.clock.day_close_ns(int(ts[i]))
-                closing = close is not None and close - int(ts[i]) <= self.lead_s * 1e9
-                out.append(
-                    MarketTick(
-                        self.index,
-                        int(ts[i]),
-                        iso,
-                        int(dk[i]),
-                        main,
-                        int(seg[i]),
-                        float(bid[i]),
-                        float(ask[i]),
-                        float(lp[i]),
-                        xs[i],
-                        False,
-                        closing,
-                    )  # fmt: skip
-                )
-                self.index += 1
-        return out
-
-
 def build_account(opts: TradeOptions, book: ContractBook, gate: LiveGate | None, api: Any = None) -> Account:
     """The account of ``opts.mode``; a live account routes orders only with a ``LiveGate``."""
     if opts.mode == "paper":
         return PaperAccount()
-    if opts.mode == "sim":
-        return SimAccount(book)
+    if opts.mode == "sim":  # its own book beside the event log: the account's truth on a restart
+        path = trading_dir(opts.runs_dir, opts.run_id) / SIM_BOOK
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SimAccount(book, book_path=path)
     from ghtrader.trade.tqsdk.account import TqAccount
 
     return TqAccount(api, gate=None if opts.monitor_only else gate)

@@ -62,8 +62,12 @@ def test_tampered_or_unfinished_artifact_refused(xy: tuple, tmp_path: Path) -> N
 def test_unseen_class_still_three_columns(name: str, xy: tuple) -> None:
     X, y, X_new = xy
     keep = y != 0
-    proba = make_model(name, FAST[name]).fit(X[keep], y[keep]).predict_proba(X_new)
+    model = make_model(name, FAST[name]).fit(X[keep], y[keep])
+    proba = model.predict_proba(X_new)
     assert proba.shape == (len(X_new), 3) and np.all(proba[:, 0] == 0)
+    one = getattr(model, "predict_proba_one", None)  # the trade runner's one-row path (binary booster)
+    if one is not None:
+        np.testing.assert_allclose(one(X_new[:1]), proba[0], rtol=0, atol=1e-12)
 
 
 def test_xgboost_deterministic_and_served(xy: tuple, tmp_path: Path) -> None:

@@ -25,9 +25,16 @@ def trained(sim_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Sim
 
 
 @pytest.fixture(scope="session")
-def window(trained: SimpleNamespace) -> SimpleNamespace:
+def window(trained: SimpleNamespace, window_ticks: SimpleNamespace) -> SimpleNamespace:
+    """``window_ticks`` with the lgbm champion."""
+    champion = load_champion(trained.runs, "cu", EXPECTED)
+    return SimpleNamespace(ticks=window_ticks.ticks, state=window_ticks.state, champion=champion)
+
+
+@pytest.fixture(scope="session")
+def window_ticks(sim_data_dir: Path) -> SimpleNamespace:
     """The close of 2025-03-17 (cu2504) and the first minutes after the roll to cu2505."""
-    lake = ParquetLake(trained.data / "lake_v2")
+    lake = ParquetLake(sim_data_dir / "lake_v2")
     d0, d1 = dt.date(2025, 3, 17), dt.date(2025, 3, 18)
     ticks = load_main_ticks(lake, SYMBOL, d0, d1)
     day = ticks["trading_day"]
@@ -37,7 +44,7 @@ def window(trained: SimpleNamespace) -> SimpleNamespace:
     keep = ((day == d0) & (ns > end0 - 12 * NS_MIN)) | ((day == d1) & (ns < start1 + 12 * NS_MIN))
     ticks = ticks.loc[keep].reset_index(drop=True)
     state = warm_state(lake, SYMBOL, d0, EXPECTED.features)
-    return SimpleNamespace(ticks=ticks, state=state, champion=load_champion(trained.runs, "cu", EXPECTED))
+    return SimpleNamespace(ticks=ticks, state=state)
 
 
 SYMBOL = "KQ.m@SHFE.cu"

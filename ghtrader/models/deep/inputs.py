@@ -35,22 +35,31 @@ RAW_COLUMNS: tuple[str, ...] = tuple(
 )
 
 
-def book_rows(frame: pd.DataFrame) -> np.ndarray:
-    """``(n, 20)`` float32 book block from a frame with ``bid_price1..5``, ``ask_volume1..5`` etc."""
-    bid1 = frame["bid_price1"].to_numpy(np.float64)
-    ask1 = frame["ask_price1"].to_numpy(np.float64)
-    mid = (bid1 + ask1) / 2.0
+def book_block(
+    bid_price: np.ndarray, ask_price: np.ndarray, bid_volume: np.ndarray, ask_volume: np.ndarray
+) -> np.ndarray:
+    """``(n, 20)`` float32 book block from ``(n, 5)`` float64 level arrays (levels 1..5 in columns).
+
+    The one definition of the book input: ``book_rows`` (research, a tick frame) and the trade runner
+    (one tick's kernel input row, ``ghtrader.trade.predict``) both call it.
+    """
+    mid = ((bid_price[:, 0] + ask_price[:, 0]) / 2.0)[:, None]
+    out = np.empty((bid_price.shape[0], len(BOOK_COLUMNS)), dtype=np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        cols = []
-        for lvl in range(1, LEVELS + 1):
-            for side in ("ask", "bid"):
-                price = frame[f"{side}_price{lvl}"].to_numpy(np.float64)
-                vol = frame[f"{side}_volume{lvl}"].to_numpy(np.float64)
-                cols.append((price - mid) / mid * 1e4)
-                cols.append(np.log1p(np.where(vol >= 0, vol, np.nan)))
-    out = np.stack(cols, axis=1).astype(np.float32)
+        for j, (price, vol) in enumerate(((ask_price, ask_volume), (bid_price, bid_volume))):
+            out[:, 2 * j :: 4] = (price - mid) / mid * 1e4
+            out[:, 2 * j + 1 :: 4] = np.log1p(np.where(vol >= 0, vol, np.nan))
     out[~np.isfinite(out)] = np.nan
     return out
+
+
+def book_rows(frame: pd.DataFrame) -> np.ndarray:
+    """``(n, 20)`` float32 book block from a frame with ``bid_price1..5``, ``ask_volume1..5`` etc."""
+
+    def levels(field: str) -> np.ndarray:
+        return np.stack([frame[f"{field}{lvl}"].to_numpy(np.float64) for lvl in range(1, LEVELS + 1)], axis=1)
+
+    return book_block(levels("bid_price"), levels("ask_price"), levels("bid_volume"), levels("ask_volume"))
 
 
 def _occ(ns: np.ndarray) -> np.ndarray:

@@ -5,6 +5,10 @@ its own orders (idempotent ids); a new target cancels the working order first an
 replacement once the cancel is confirmed (TqSdk's TargetPosTask does the same). SHFE closes today's
 lots with ``CLOSETODAY`` and older ones with ``CLOSE``. Without a ``LiveGate`` (paper, sim,
 ``--monitor-only``) ``set_target`` refuses: account snapshots only, never an order.
+
+Restart: the broker is the truth. ``resume`` takes only the contract traded from the log, and treats
+every trade the broker already reports as seen (not a new fill); ``order_ids`` lists the order ids the
+broker knows, so the runner never reuses one of its own.
 """
 
 from __future__ import annotations
@@ -64,6 +68,25 @@ class TqAccount:
 
     def end_tick(self, tick: MarketTick) -> None:
         return None
+
+    def resume(self, state: dict[str, Any] | None, contract: str | None) -> None:
+        self.contract = contract or (state or {}).get("contract")
+        self._seen_trades = set(self.api.get_trade())
+        get_order = getattr(self.api, "get_order", None)
+        alive = [o for o in (get_order() if get_order is not None else {}).values() if o.status == "ALIVE"]
+        self.working = alive[-1] if alive else None  # a new target cancels it before sending
+
+    def working_target(self) -> int | None:
+        return None  # an order left working before the restart is not ours to assume: re-decide
+
+    def cancel_working(self) -> None:
+        self.want = None
+        if self.gate is not None and self.working is not None and self.working.status == "ALIVE":
+            self.api.cancel_order(self.working)
+
+    def order_ids(self) -> list[str]:
+        get_order = getattr(self.api, "get_order", None)
+        return [str(k) for k in get_order()] if get_order is not None else []
 
     def _advance(self, tick: MarketTick) -> None:
         """Send the wanted order once nothing is working (cancel confirmed)."""

@@ -37,11 +37,15 @@ def signal_from_proba(
 
 
 class OnlineSignal:
-    """``signal_from_proba`` one row at a time, for the trade runner: the same threshold rule (it calls
-    ``signal_from_proba`` on the row) and the same ``hold`` (the last non-neutral target, restarting
-    flat when ``group`` changes), so a replay's targets equal the batch targets."""
+    """``signal_from_proba`` one row at a time, for the trade runner: the same threshold rule and the
+    same ``hold`` (the last non-neutral target, restarting flat when ``group`` changes), so a replay's
+    targets equal the batch targets. The rule is evaluated on Python floats (float64, the same
+    subtraction and comparisons as the batch path; a NaN score gives no signal): the array call cost
+    ~30 us per tick, the runner's second-largest stage."""
 
     def __init__(self, *, threshold: float, max_pos: int = 1, hold: bool = False) -> None:
+        if threshold < 0 or max_pos < 1:
+            raise ValueError("threshold must be >= 0 and max_pos >= 1")
         self.threshold, self.max_pos, self.hold = threshold, max_pos, hold
         self._group: object = None
         self._last = 0
@@ -49,8 +53,9 @@ class OnlineSignal:
     def step(self, proba: np.ndarray, group: object) -> int:
         if group != self._group:
             self._group, self._last = group, 0
-        row = np.asarray(proba, dtype=np.float64).reshape(1, 3)
-        s = int(signal_from_proba(row, threshold=self.threshold, max_pos=self.max_pos, hold=False)[0])
+        score = float(proba[2]) - float(proba[0])
+        thr = float(self.threshold)
+        s = self.max_pos if score > thr else -self.max_pos if score < -thr else 0
         if s != 0:
             self._last = s
         return self._last if self.hold else s

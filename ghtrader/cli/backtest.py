@@ -71,7 +71,7 @@ def backtest(
         from ghtrader.backtest.tier2.report import format_side_by_side, side_by_side
         from ghtrader.market.calendar import TradingCalendar
         from ghtrader.market.contracts import ContractBook
-        from ghtrader.reports.html import write_tiers_report
+        from ghtrader.reports.tiers import write_tiers_report
         from ghtrader.store.lake import ParquetLake
 
         pred_path = predictions or (model_dir / "predictions.parquet" if model_dir else None)

@@ -3,7 +3,8 @@
 Predictions are aligned to ticks by (datetime_ns, occurrence number): duplicate stamps exist in main_l5.
 A tick without a prediction gets NaN probabilities, which ``signal_from_proba`` turns into flat (or,
 with ``hold``, the previous target within the same day and segment). The backtest flattens at each roll and, by
-default, at each day end (``BacktestConfig``).
+default, at each day end (``BacktestConfig``). With a ``Tier2Setup`` the same target positions are also
+replayed by the tier-2 micro-simulator (``ghtrader.evaluation.tiers``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,17 @@ from ghtrader.market.contracts import ContractBook
 from ghtrader.schema import to_pandas
 from ghtrader.store.lake import ParquetLake
 
+if TYPE_CHECKING:
+    from ghtrader.evaluation.tiers import Tier2Setup
+
 TICK_COLUMNS = ("datetime_ns", "trading_day", "bid_price1", "ask_price1", "underlying_contract", "segment_id")
+# what the tier-2 engine reads besides (ghtrader.backtest.tier2.snapshots.prepare)
+DEPTH_COLUMNS = (
+    *(f"{side}_{kind}{k}" for side in ("bid", "ask") for kind in ("price", "volume") for k in range(1, 6)),
+    "volume",
+    "amount",
+    "last_price",
+)
 
 
 @dataclass(frozen=True)
@@ -40,12 +51,14 @@ class SignalConfig:
         return asdict(self)
 
 
-def load_ticks(lake: ParquetLake, symbol: str, days: Sequence[dt.date]) -> pd.DataFrame:
-    """main_l5 rows of ``days`` (only the columns the backtest needs), in time order."""
-    frames = [
-        to_pandas(lake.read_day("main_l5", symbol, d, columns=list(TICK_COLUMNS))) for d in sorted(days)
-    ]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(TICK_COLUMNS))
+def load_ticks(
+    lake: ParquetLake, symbol: str, days: Sequence[dt.date], *, depth: bool = False
+) -> pd.DataFrame:
+    """main_l5 rows of ``days`` (only the columns the backtest needs; ``depth``: also those of tier 2),
+    in time order."""
+    cols = list(dict.fromkeys((*TICK_COLUMNS, *(DEPTH_COLUMNS if depth else ()))))
+    frames = [to_pandas(lake.read_day("main_l5", symbol, d, columns=cols)) for d in sorted(days)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
 
 
 def _occ(ns: np.ndarray) -> np.ndarray:
@@ -73,6 +86,15 @@ def one_hot(classes: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class TierBacktest:
+    """One strategy's backtests of the same target positions: tier 1, and tier 2 when set up."""
+
+    tier1: Any  # ghtrader.backtest.BacktestResult
+    tier2: dict[str, Any] | None = None  # tier-2 metrics (``ghtrader.backtest.tier2.engine.tier2_metrics``)
+    tier2_seconds: float | None = None  # wall time of the tier-2 replay (machine-dependent)
+
+
 def backtest_proba(
     ticks: pd.DataFrame,
     keys_ns: np.ndarray,
@@ -82,8 +104,10 @@ def backtest_proba(
     signal: SignalConfig = SignalConfig(),
     config: Any = None,
     thresholds: np.ndarray | None = None,
-) -> Any:
-    """Run the tier-1 backtest of the signal from ``proba``; returns ``ghtrader.backtest.BacktestResult``.
+    tier2: Tier2Setup | None = None,
+) -> TierBacktest:
+    """Backtest the signal from ``proba`` in tier 1 and, with ``tier2`` (prepared from these very
+    ``ticks``), in tier 2 on the same target positions.
 
     ``thresholds``: one per tick (e.g. per-split tuned values); otherwise ``signal.threshold``, which
     must then be set. Probabilities of one-hot predictors (the oracle) act the same at any threshold < 1.
@@ -100,7 +124,11 @@ def backtest_proba(
         hold=signal.hold,
         groups=ticks.groupby(["trading_day", "segment_id"], sort=False).ngroup().to_numpy(),
     )
-    return run_backtest(ticks, target, book=book, config=config or BacktestConfig())
+    tier1 = run_backtest(ticks, target, book=book, config=config or BacktestConfig())
+    if tier2 is None:
+        return TierBacktest(tier1)
+    metrics, seconds = tier2.run(target, book)
+    return TierBacktest(tier1, metrics, seconds)
 
 
 def backtest_config_dict(config: Any = None) -> dict[str, Any]:

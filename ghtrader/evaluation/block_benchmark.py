@@ -72,9 +72,9 @@ def block_benchmark(
 ) -> BlockResult:
     """Evaluate ``models`` on row-block splits of every row of ``symbol``; write metrics.json + report."""
     from ghtrader.backtest import BacktestConfig
-    from ghtrader.evaluation.benchmark import _row
     from ghtrader.evaluation.ladder import add_backtest_columns
     from ghtrader.evaluation.runs import safe_symbol, write_json
+    from ghtrader.evaluation.session import row as _row
     from ghtrader.reports.html import write_report
 
     say, params = progress or (lambda _m: None), params or {}

@@ -19,14 +19,14 @@ def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
         if "table" in m:  # an evaluation (benchmark) directory
             for row in m["table"]:
                 bt = m.get("backtests", {}).get(row["name"], {})
-                out.append({"run": str(d), **row, "net_pnl": bt.get("net_pnl"), "sharpe": bt.get("sharpe")})
+                t2 = (m.get("backtests_tier2") or {}).get(row["name"], {})
+                out.append({"run": str(d), **row, **_pnl(bt, t2)})
             continue
         row = {"run": str(d), "name": m["model"], "kind": "model", "available": True, "reason": None}
         row.update({k: m["summary"].get(k) for k in TABLE_KEYS})
         if "timing" in m:
             row["latency_us_per_row"] = m["timing"].get("latency_us_per_row")
-        bt = m.get("backtest") or {}
-        out.append(row | {"net_pnl": bt.get("net_pnl"), "sharpe": bt.get("sharpe")})
+        out.append(row | _pnl(m.get("backtest") or {}, m.get("backtest_tier2") or {}))
         for bname, b in m.get("baselines", {}).items():
             base = {
                 "run": str(d),
@@ -37,3 +37,12 @@ def compare(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
             }
             out.append(base | {k: b.get(k) for k in TABLE_KEYS})
     return out
+
+
+def _pnl(tier1: dict[str, Any], tier2: dict[str, Any]) -> dict[str, Any]:
+    """Tier-1 net PnL and Sharpe, and tier-2 net PnL (None where tier 2 was not run)."""
+    return {
+        "net_pnl": tier1.get("net_pnl"),
+        "sharpe": tier1.get("sharpe"),
+        "tier2_net_pnl": tier2.get("net_pnl"),
+    }

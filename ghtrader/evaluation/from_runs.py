@@ -17,19 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ghtrader.evaluation.backtest import SignalConfig, backtest_proba
-from ghtrader.evaluation.benchmark import (
-    TABLE_KEYS,
-    TIMING_KEYS,
-    BenchmarkResult,
-    _row,
-    _setup,
-    oracle_backtest,
-)
-from ghtrader.evaluation.data import stable_hash
+from ghtrader.evaluation.backtest import SignalConfig, TierBacktest, backtest_proba
+from ghtrader.evaluation.compare import TABLE_KEYS
 from ghtrader.evaluation.decision import thresholds_per_tick
-from ghtrader.evaluation.ladder import add_backtest_columns, per_split_pnl
-from ghtrader.evaluation.runs import PREDICTIONS, read_run, safe_symbol, write_json
+from ghtrader.evaluation.runs import PREDICTIONS, read_run
+from ghtrader.evaluation.session import BenchmarkResult, oracle_backtest, setup, write_evaluation
+from ghtrader.evaluation.tiers import Tier2Option
 from ghtrader.evaluation.walkforward import EvalConfig
 from ghtrader.market.contracts import ContractBook
 
@@ -45,15 +38,15 @@ def evaluate_runs(
     signal: SignalConfig = SignalConfig(),
     backtest_config: Any = None,
     days: Sequence[dt.date] | None = None,
+    tier2: Tier2Option = True,
 ) -> BenchmarkResult:
-    """Compare trained runs of ``symbol`` on this evaluation's splits and write the report."""
-    from ghtrader.reports.html import write_report
-
+    """Compare trained runs of ``symbol`` on this evaluation's splits and write the report (tier 1 and,
+    unless ``tier2`` is False, tier 2 side by side)."""
     if not run_dirs:
         raise ValueError("no model runs to evaluate")
-    ses = _setup(lake_root, symbol, config, book, days, signal, backtest_config)
+    ses = setup(lake_root, symbol, config, book, days, signal, backtest_config, tier2=tier2)
     table: list[dict[str, Any]] = []
-    backtests: dict[str, Any] = {}
+    backtests: dict[str, TierBacktest] = {}
     scores: dict[str, Any] = {}
     models: dict[str, Any] = {}
     dirs: dict[str, Path] = {}
@@ -82,6 +75,7 @@ def evaluate_runs(
             signal=signal,
             config=backtest_config,
             thresholds=thresholds,
+            tier2=ses.tier2,
         )
         decisions[name] = m.get("decision")
         row = {"name": name, "kind": "model", "available": True, "reason": None}
@@ -94,38 +88,17 @@ def evaluate_runs(
         dirs[name] = d
     if ses.oracle is not None:
         backtests["oracle"] = oracle_backtest(ses, book, signal, backtest_config)
-    table += [_row(n, "baseline" if n == "majority" else "reference", b) for n, b in ses.baselines.items()]
-    settings = {"models": models, "config": config.to_dict(), **ses.settings}
-    eval_id = stable_hash(
-        {**settings, "data": ses.data.data_hash, "symbol": symbol, "runs": sorted(dirs)}, 12
+    return write_evaluation(
+        ses,
+        symbol,
+        runs_dir,
+        models=models,
+        config=config,
+        table=table,
+        scores=scores,
+        backtests=backtests,
+        decisions=decisions,
+        run_dirs=dirs,
+        timing={},
+        hash_extra={"runs": sorted(dirs)},
     )
-    report_dir = Path(runs_dir) / "reports" / safe_symbol(symbol) / eval_id
-    bt_metrics = {n: r.metrics for n, r in backtests.items()}
-    table = add_backtest_columns(table, bt_metrics, decisions)
-    metrics = {
-        "eval_id": eval_id,
-        "symbol": symbol,
-        "horizon": ses.data.horizon,
-        **settings,
-        "splits": [
-            {
-                "train": [x.isoformat() for x in s.train_days],
-                "purge": [x.isoformat() for x in s.purge_days],
-                "test": [x.isoformat() for x in s.test_days],
-            }
-            for s in ses.splits
-        ],
-        "table": [{k: v for k, v in r.items() if k not in TIMING_KEYS} for r in table],
-        "scores": scores,
-        "baselines": {n: b.to_dict() for n, b in ses.baselines.items()},
-        "backtests": bt_metrics,
-        "backtests_per_split": {
-            n: per_split_pnl(r.daily, [sp.test_days for sp in ses.splits]) for n, r in backtests.items()
-        },
-        "decisions": decisions,
-        "runs": {n: str(p.resolve().relative_to(Path(runs_dir).resolve())) for n, p in dirs.items()},
-        "data": ses.data.provenance,
-    }
-    write_json(report_dir / "metrics.json", metrics)
-    write_report(report_dir / "report.html", metrics, table, {n: r.equity for n, r in backtests.items()})
-    return BenchmarkResult(eval_id, report_dir, table, dirs, bt_metrics)

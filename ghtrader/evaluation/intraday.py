@@ -112,7 +112,7 @@ def _backtest(b: _Block, rng: tuple[int, int], proba: np.ndarray, threshold: flo
     th = np.full(len(t), threshold)
     return backtest_proba(
         t, b.keys[lo:hi], proba, book=b.book, signal=b.signal, config=b.backtest_config, thresholds=th
-    )
+    ).tier1
 
 
 def _labelled(y: np.ndarray, lo: int, hi: int) -> np.ndarray:

@@ -68,13 +68,15 @@ def write_model_run(
     settings: dict[str, Any],
     created_from: dict[str, Any],
     decision: dict[str, Any] | None = None,
+    backtest_tier2: dict[str, Any] | None = None,
+    tier2_seconds: float | None = None,
 ) -> Path:
     """Write the artifact, predictions, metrics and timing of one evaluated model; return its directory.
 
     ``meta.json`` carries what promotion gates read: ``metrics.walk_forward`` (mean/std over splits and
-    pooled), ``metrics.backtest``, ``metrics.latency_us_per_row`` and ``baselines.<name>``; ``decision``
-    holds the tuned thresholds and where each came from (``ghtrader.evaluation.decision``), and
-    ``decision.threshold`` is what ``load_serving_model(...).threshold`` serves.
+    pooled), ``metrics.backtest`` (tier 1), ``metrics.backtest_tier2`` (tier 2, when run),
+    ``metrics.latency_us_per_row`` and ``baselines.<name>``; ``decision`` holds the tuned thresholds and
+    where each came from (``ghtrader.evaluation.decision``), and ``decision.threshold`` is what ``load_serving_model(...).threshold`` serves.
     """
     run_id = run_id_for(ev.name, ev.params, config, data.data_hash, data.symbol, settings)
     out = model_run_dir(runs_dir, data.symbol, ev.name, data.horizon, run_id)
@@ -91,6 +93,7 @@ def write_model_run(
         "per_split": ev.scores.per_split,
         "pooled": ev.scores.pooled,
         "backtest": backtest,
+        "backtest_tier2": backtest_tier2,
         "baselines": base,
         "decision": decision,
     }
@@ -103,6 +106,7 @@ def write_model_run(
             "latency_us_per_row": ev.latency_us_per_row,
             "fit_seconds": ev.fit_seconds,
             "train_seconds": float(sum(ev.fit_seconds)),
+            "tier2_seconds": tier2_seconds,
         },
     )
     meta = {
@@ -122,6 +126,7 @@ def write_model_run(
         "metrics": {
             "walk_forward": metrics["summary"],
             "backtest": backtest,
+            "backtest_tier2": backtest_tier2,
             "latency_us_per_row": ev.latency_us_per_row,
         },
         "baselines": base,

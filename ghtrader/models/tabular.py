@@ -118,6 +118,7 @@ class LgbmModel(SklearnModel):
     """LightGBM multiclass gradient-boosted trees, deterministic on a fixed thread count."""
 
     name: ClassVar[str] = "lgbm"
+    _fast: Any = False  # single-row predictor: False until the first predict_proba_one, None if unavailable
     defaults: ClassVar[dict[str, Any]] = {
         "num_leaves": 127,
         "learning_rate": 0.1,
@@ -158,12 +159,20 @@ class LgbmModel(SklearnModel):
 
     def predict_proba_one(self, X: np.ndarray) -> np.ndarray:
         """``predict_proba(X)[0]`` for one row without the scikit-learn wrapper's validation (~2 ms
-        per call): the same booster call and the same normalization, so the numbers are identical."""
+        per call): the same booster, the same normalization, so the numbers are identical. A float32
+        row goes through LightGBM's single-row fast path (``ghtrader.models.lgbm_fast``)."""
         if self.estimator is None:
             raise ValueError(f"{self.name}: model is not fitted")
-        raw = self.estimator.booster_.predict(
-            np.asarray(X).reshape(1, -1), num_threads=self.params["num_threads"]
-        )
+        row = np.asarray(X).reshape(1, -1)
+        fast = self._fast
+        if fast is False:  # first call: set up the fast path once (None where it is unavailable)
+            from ghtrader.models.lgbm_fast import fast_single_row
+
+            fast = self._fast = fast_single_row(self.estimator.booster_, self.params["num_threads"])
+        if fast is not None and row.dtype == np.float32:
+            raw = fast.predict(row)
+        else:
+            raw = self.estimator.booster_.predict(row, num_threads=self.params["num_threads"])
         proba = np.asarray(raw, dtype=np.float64)
         if proba.ndim == 1:  # two classes seen: a binary booster returns P(second class) only
             proba = np.column_stack([1.0 - proba, proba])

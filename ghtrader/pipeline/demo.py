@@ -84,10 +84,22 @@ def report(var: str) -> int:
             f(r.get("latency_us_per_row"), ".1f"),
         )
     console.print(metrics)
-    bt = Table(title="tier-1 backtest on the test days (CNY)")
-    for col in ("strategy", "net PnL", "fees", "Sharpe", "max DD", "trades"):
+    bt = Table(title="backtest on the test days (CNY): tier 1 | tier 2 (queue position, latency)")
+    cols = (
+        "strategy",
+        "net PnL",
+        "fees",
+        "Sharpe",
+        "max DD",
+        "trades",
+        "T2 net PnL",
+        "T2 fills",
+        "fill ratio",
+    )
+    for col in (*cols, "queue s", "adverse 5s"):
         bt.add_column(col, justify="left" if col == "strategy" else "right")
     for name, m in info.get("backtests", {}).items():
+        t2 = info.get("backtests_tier2", {}).get(name, {})
         bt.add_row(
             name,
             f(m.get("net_pnl"), ",.0f"),
@@ -95,6 +107,11 @@ def report(var: str) -> int:
             f(m.get("sharpe"), ".2f"),
             f(m.get("max_drawdown"), ",.0f"),
             str(m.get("trade_count", m.get("trades", "—"))),
+            f(t2.get("net_pnl"), ",.0f"),
+            str(t2.get("fills", "—")),
+            f(t2.get("fill_ratio"), ".2f"),
+            f(t2.get("queue_wait_s_mean"), ".1f"),
+            f(t2.get("adverse_5s_ticks"), ".2f"),
         )
     console.print(bt)
     console.print(f"best model: {info['best_model']} ({info['best_run_dir']})")

@@ -372,6 +372,7 @@ def evaluate(spec: RunSpec, trained: list[Mapping[str, Any]]) -> dict[str, Any]:
         "report": str(result.report_path),
         "table": result.table,
         "backtests": result.backtests,
+        "backtests_tier2": result.backtests_tier2,
         "best_model": best["name"],
         "best_run_dir": str(result.run_dirs[best["name"]]),
     }
@@ -381,7 +382,7 @@ def evaluate(spec: RunSpec, trained: list[Mapping[str, Any]]) -> dict[str, Any]:
     atomic_write(
         latest, (json.dumps(jsonable(payload), indent=1, sort_keys=True) + "\n").encode(), durable=False
     )
-    return jsonable({k: v for k, v in payload.items() if k != "backtests"})
+    return jsonable({k: v for k, v in payload.items() if not k.startswith("backtests")})
 
 
 def promote(spec: RunSpec, evaluation: Mapping[str, Any], *, decided_at: str) -> dict[str, Any]:

@@ -148,21 +148,6 @@ def backtest_table(backtests: dict[str, dict[str, Any]]) -> str:
     return _table(["strategy", *keys], rows)
 
 
-def tiers_table(rows: Sequence[dict[str, Any]]) -> str:
-    """Tier-1 vs tier-2 rows (``ghtrader.backtest.tier2.report.side_by_side``)."""
-    return _table(["metric", "tier 1", "tier 2"], [[r["metric"], r["tier1"], r["tier2"]] for r in rows])
-
-
-def write_tiers_report(path: Path, title: str, rows: Sequence[dict[str, Any]], notes: str) -> Path:
-    """A small standalone HTML page with the tier-1 / tier-2 comparison."""
-    body = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
-        f"<body><h1>{html.escape(title)}</h1>{tiers_table(rows)}<p>{html.escape(notes)}</p></body></html>"
-    )
-    atomic_write(path, body.encode())
-    return path
-
-
 def provenance_html(metrics: dict[str, Any]) -> str:
     data = metrics["data"]
     unit = metrics.get("split_unit", "days")
@@ -245,6 +230,8 @@ def write_report(
         + "Fills at the opposite best, no partial fills, fees from the contract data, flat before each roll"
         f"{' and each day end' if metrics['backtest'].get('flatten_daily') else ''}. "
         "Sharpe from daily net PnL.</p>",
+        "<h2>Backtest: tier 1 vs tier 2 (queue position, latency)</h2>",
+        _tiers_section(metrics),
         "<h2>Equity curve</h2>",
         _img(equity_png(equity), "equity curve"),
         "<h2>Calibration</h2>",
@@ -296,3 +283,9 @@ def _json(obj: Any) -> str:
     import json
 
     return json.dumps(obj, indent=2, sort_keys=True, default=str)
+
+
+def _tiers_section(metrics: dict[str, Any]) -> str:
+    from ghtrader.reports.tiers import tiers_section
+
+    return tiers_section(metrics)

@@ -36,3 +36,22 @@ def test_hold_mode_and_groups() -> None:
 def test_bad_shape() -> None:
     with pytest.raises(ValueError, match="shape"):
         signal_from_proba(np.zeros((3, 2)), threshold=0.1)
+
+
+@pytest.mark.parametrize("hold", [False, True])
+def test_online_signal_equals_batch(hold: bool) -> None:
+    """The runner's scalar rule gives the batch targets exactly: ties at the threshold, NaN rows, groups."""
+    from ghtrader.backtest.signals import OnlineSignal
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    p = rng.dirichlet([1.0, 2.0, 1.0], size=n)
+    p[rng.random(n) < 0.05] = NAN
+    tie = rng.random(n) < 0.05  # score exactly +-threshold (strict comparison)
+    p[tie, 0], p[tie, 1], p[tie, 2] = 0.25, 0.45, 0.25 + 0.3 * rng.choice([-1, 1], tie.sum())
+    groups = np.cumsum(rng.random(n) < 0.01)
+    for threshold, max_pos in ((0.3, 1), (0.0, 3), (0.05, 2)):
+        want = signal_from_proba(p, threshold=threshold, max_pos=max_pos, hold=hold, groups=groups)
+        online = OnlineSignal(threshold=threshold, max_pos=max_pos, hold=hold)
+        got = [online.step(row, g) for row, g in zip(p, groups, strict=True)]
+        assert got == want.tolist()

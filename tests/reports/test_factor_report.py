@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ghtrader.cli.main import app
-from ghtrader.evaluation.benchmark import factor_report_links
+from ghtrader.evaluation.session import factor_report_links
 from ghtrader.features.sets import feature_set
 from ghtrader.pipeline.web import list_reports
 

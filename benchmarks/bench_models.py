@@ -12,7 +12,8 @@ oracle reference rows:
 
 - **sim**: cu 2025-03-03..2025-03-28 (20 trading days, every listed contract, ~53k main_l5 ticks a day,
   ~1.06 M rows), horizon 50 ticks, 5 walk-forward splits of 1 test day after a 1-day purge (the first
-  split trains on 14 days), thresholds tuned inside each training fold (``ghtrader.evaluation.decision``).
+  split trains on 14 days), thresholds tuned inside each training fold (``ghtrader.evaluation.decision``),
+  tier-1 backtests only (no tier-2 replay).
 - **real**: the real SHFE cu1909 L5 fixture (``../shared/data/real``; skipped with a reason when absent),
   one day of 200 snapshots: 5 row-block splits (``ghtrader.evaluation.intraday``), horizon 10 ticks
   (200 ticks leave 190 labelled rows; at 50 only 150, too few for 5 test blocks after a 50-row purge),
@@ -108,6 +109,7 @@ def run_sim(
         book=ContractBook.load(TradingCalendar.bundled()),
         config=spec.config,
         latency_calls=latency_calls,
+        tier2=False,  # the ladder's PnL column is tier 1; tier-2 replays are bench_tier2_*'s (and cost time)
         progress=lambda m: (stamps.append((m, time.perf_counter() - t1)), log(f"sim: {m}")),
     )
     metrics = json.loads((res.report_dir / "metrics.json").read_text())

@@ -28,6 +28,7 @@ from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import CONTINUOUS_RE, ContractBook, variety_of
 from ghtrader.quality.gx.datadocs import site_dir
 from ghtrader.quality.gx.frames import coverage_frame, feature_frames, label_frames, tick_frame
+from ghtrader.quality.gx.loading import Frame, partitions
 from ghtrader.quality.gx.runner import Batch, Problem, raise_on_failure, run_suites
 from ghtrader.quality.gx.suites import (
     QualityParams,
@@ -40,10 +41,6 @@ from ghtrader.quality.gx.suites import (
 )
 from ghtrader.schema import MAIN_L5_COLUMNS, TICK_COLUMNS
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import verify_partition
-from ghtrader.store.partition import read_partition
-
-Frame = Callable[[pa.Table, dt.date, str], dict[str, pd.DataFrame]]  # (table, day, label) -> suite frames
 
 
 def _market(
@@ -53,42 +50,9 @@ def _market(
     return cal, book or ContractBook.load(cal)
 
 
-def _label(dataset: str, symbol: str, day: dt.date) -> str:
-    return f"{dataset}/symbol={symbol}/date={day.isoformat()}"
-
-
 def _run_name(symbols: Sequence[str], days: Sequence[dt.date]) -> str:
     head = symbols[0] if len(symbols) == 1 else f"{symbols[0]}+{len(symbols) - 1}"
     return f"{head}_{min(days).isoformat()}_{max(days).isoformat()}"
-
-
-def _read(pdir: Path) -> pa.Table:
-    table = read_partition(pdir)
-    if table is None:
-        raise ValueError(f"{pdir}: not committed")
-    return table
-
-
-def _partitions(
-    dataset: str, symbol: str, days: Sequence[dt.date], pdir_of: Callable[[dt.date], Path], frame: Frame
-) -> Iterator[Batch | Problem]:
-    """Integrity-check and load each committed day; uncommitted days are left to the coverage suite."""
-    for day in sorted(days):
-        pdir = pdir_of(day)
-        if not (pdir / "_manifest.json").is_file():
-            continue
-        label = _label(dataset, symbol, day)
-        problems = verify_partition(pdir)
-        if problems:
-            yield Problem(label, "integrity", "; ".join(problems))
-            continue
-        try:
-            table = _read(pdir)
-        except (OSError, ValueError) as exc:
-            yield Problem(label, "unreadable", str(exc))
-            continue
-        for suite, df in frame(table, day, label).items():
-            yield Batch(label if suite == dataset else f"{label}/{suite}", suite, df)
 
 
 def _coverage(
@@ -153,7 +117,7 @@ def ticks_ready(
                 lake.no_data_days("ticks", sym),
                 cal,
             )
-            yield from _partitions(
+            yield from partitions(
                 "ticks",
                 sym,
                 days,
@@ -199,7 +163,7 @@ def main_l5_ready(
         yield _coverage(
             symbol, expected, lake.days("main_l5", symbol), lake.no_data_days("main_l5", symbol), cal
         )
-        yield from _partitions(
+        yield from partitions(
             "main_l5", symbol, days, lambda d: lake.partition_dir("main_l5", symbol, d), frame
         )
 
@@ -232,7 +196,7 @@ def _derived_ready(
 
     def batches() -> Iterator[Batch | Problem]:
         yield _coverage(symbol, source, committed, [], cal)
-        yield from _partitions(dataset, symbol, days, pdir_of, frame)
+        yield from partitions(dataset, symbol, days, pdir_of, frame)
 
     site = site_dir(runs_dir, dataset, run_name or _run_name([symbol], days))
     suites = {**suites, "coverage": coverage_suite(params)}

@@ -139,3 +139,29 @@ def test_gx_is_imported_lazily() -> None:
     code = "import sys, ghtrader.quality.readiness, ghtrader.quality.audit; print('great_expectations' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_value_rules_are_aggregates_that_name_rows_on_failure_and_pass_an_all_null_column() -> None:
+    """Fast path: min-aggregates over a stacked batch; a failure is re-checked row by row per partition.
+
+    A contract locked limit-up all day has no asks at all: an all-null price column has no minimum
+    and must pass "non-negative when present", as the row-level rule did.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ghtrader.quality.gx.runner import Batch, run_suites
+    from ghtrader.quality.gx.suites import _at_least, _is_true, _suite
+
+    suite = _suite("t", [_at_least("ask_price1", "non_negative: ask_price1"), _is_true("ok", "all_ok")])
+    locked = pd.DataFrame({"ask_price1": [np.nan] * 3, "ok": [True] * 3})
+    good = pd.DataFrame({"ask_price1": [1.0, 2.0, np.nan], "ok": [True] * 3})
+    bad = pd.DataFrame({"ask_price1": [1.0, -5.0, -6.0], "ok": [True, False, True]})
+    clean = run_suites("t", {"t": suite}, [Batch("t/d=1", "t", locked), Batch("t/d=2", "t", good)])
+    assert clean["success"] and clean["validations"] == 1  # two partitions, one stacked validation
+    res = run_suites("t", {"t": suite}, [Batch("t/d=1", "t", locked), Batch("t/d=3", "t", bad)])
+    assert not res["success"] and res["partitions_failed"] == ["t/d=3"]
+    by_rule = {f["rule"]: f for f in res["failures"]}
+    assert by_rule["non_negative: ask_price1"]["unexpected_count"] == 2
+    assert by_rule["non_negative: ask_price1"]["examples"] == [-5.0, -6.0]
+    assert by_rule["all_ok"]["unexpected_count"] == 1

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ghtrader.market.calendar import EPOCH, TradingCalendar, session_mask
 from ghtrader.market.contracts import ContractBook
@@ -41,11 +42,15 @@ def _base(table: pa.Table, symbol: str, day: dt.date, calendar: TradingCalendar)
     df = to_pandas(table)
     ns = df["datetime_ns"].to_numpy(dtype=np.int64)
     want = (day - EPOCH).days
-    df["gx_symbol_ok"] = (df["symbol"] == symbol).to_numpy(dtype=bool)
+    df["gx_symbol_ok"] = pc.equal(table["symbol"], symbol).to_numpy(zero_copy_only=False).astype(bool)
     same_day = (df["trading_day"] == day).to_numpy(dtype=bool)
     df["gx_trading_day_ok"] = same_day & (safe_trading_day_index(calendar, ns) == want)
     df["gx_time_step_ns"] = step(df["datetime_ns"])
     df["gx_duplicate_ts_rate"] = np.full(len(df), duplicate_rate(ns))
+    # Cheap-to-stack dtypes for the two repeated text/date columns (values unchanged, nulls kept):
+    # concatenating and fingerprinting (GX hashes every batch) object columns cost more than the rules.
+    df["symbol"] = df["symbol"].astype("category")
+    df["trading_day"] = table.column("trading_day").to_pandas(date_as_object=False)
     return df
 
 

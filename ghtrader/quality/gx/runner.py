@@ -3,9 +3,10 @@
 One ephemeral context per call: one pandas data source, one whole-dataframe batch definition per
 suite. Partitions are validated in *batches*: ``batched`` stacks consecutive partitions of a suite
 into one frame (up to ``max_rows``), so a 20-day range is one validation per suite instead of one
-per day (GX's per-validation overhead, not the row count, dominated: ~1 s per day). When a batch
-fails, only its failed expectations are re-run on each partition slice, so the summary still names
-the failing partition and its own row counts (the fast path pays nothing for this). Problems found
+per day (GX's per-validation overhead, not the row count, dominated: ~1 s per day). Value rules are
+aggregates on the fast path (see ``suites._at_least``). When a batch fails, only its failed
+expectations are re-run, in row-level form, on each partition slice, so the summary still names the
+failing partition, its own row counts and example values (the fast path pays nothing for this). Problems found
 before GX can run (unreadable file, checksum mismatch) are reported as failures of the same summary.
 """
 
@@ -76,7 +77,14 @@ def _stack(suite: str, batches: list[Batch]) -> Batch:
     for b in batches:
         parts += [Part(p.label, start + p.start, start + p.stop) for p in b.partitions]
         start += len(b.frame)
-    frame = pd.concat([b.frame for b in batches], ignore_index=True)
+    frames = [b.frame for b in batches]
+    for col, dtype in frames[0].dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):  # union the categories, or concat falls back to object
+            cats = pd.api.types.union_categoricals([f[col] for f in frames if col in f]).categories
+            frames = [
+                f.assign(**{str(col): f[col].cat.set_categories(cats)}) if col in f else f for f in frames
+            ]
+    frame = pd.concat(frames, ignore_index=True)
     label = f"{parts[0].label}..{parts[-1].label}"
     return Batch(label, suite, frame, tuple(parts))
 
@@ -105,11 +113,32 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _failures(label: str, result: Any) -> list[dict[str, Any]]:
+AGGREGATES = frozenset({"expect_column_min_to_be_between"})
+
+
+def _failed(result: Any) -> list[Any]:
+    """Failed expectation results, except aggregates over no present value (all-null or empty column).
+
+    Such a column has no minimum/mean (observed ``None``); the rule ("every present value ...") holds
+    vacuously, exactly as the column-map form it replaces would have passed.
+    """
     out = []
     for er in result.results:
         if er.success:
             continue
+        vacuous = (
+            er.expectation_config.type in AGGREGATES
+            and (er.result or {}).get("observed_value") is None
+            and not (er.exception_info or {}).get("raised_exception", False)
+        )
+        if not vacuous:
+            out.append(er)
+    return out
+
+
+def _failures(label: str, result: Any) -> list[dict[str, Any]]:
+    out = []
+    for er in _failed(result):
         cfg = er.expectation_config
         res = er.result or {}
         column = cfg.kwargs.get("column") or "/".join(
@@ -132,19 +161,36 @@ def _failures(label: str, result: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _row_level(config: Any) -> Any:
+    """The row-level (column-map) form of a failed aggregate, for counts and example rows.
+
+    The fast path checks "every value >= x" and "all True" as a column minimum; on a
+    failure the partition slices are re-checked with the map form, so the summary still says how
+    many rows failed and shows some of them. Other expectations are re-run as they are.
+    """
+    import great_expectations as gx
+
+    kw = dict(config.kwargs)
+    meta = config.meta
+    if config.type == "expect_column_min_to_be_between" and (meta or {}).get("row_form") == "true":
+        return gx.expectations.ExpectColumnValuesToBeInSet(column=kw["column"], value_set=[True], meta=meta)
+    if config.type == "expect_column_min_to_be_between":
+        return gx.expectations.ExpectColumnValuesToBeBetween(
+            column=kw["column"], min_value=kw["min_value"], meta=meta
+        )
+    exp = config.to_domain_obj()
+    exp.id = None
+    return exp
+
+
 def _recheck(
     context: Any, definition: Any, result: Any, batch: Batch, run_time: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Re-run only the failed expectations of a stacked batch on each partition slice."""
+    """Re-run only the failed expectations (row-level form) on each partition slice of a failed batch."""
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
-    failed = []
-    for er in result.results:
-        if not er.success:
-            exp = er.expectation_config.to_domain_obj()
-            exp.id = None
-            failed.append(exp)
+    failed = [_row_level(er.expectation_config) for er in _failed(result)]
     name = f"{definition.name}:recheck:{len(context.suites.all())}"
     suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=failed))
     vd = context.validation_definitions.add(
@@ -205,12 +251,9 @@ def run_suites(
             result_format="SUMMARY",
             run_id=RunIdentifier(run_name=safe_name(batch.label), run_time=run_time),
         )
-        if result.success:
+        if result.success or not _failed(result):
             continue
-        if len(batch.partitions) > 1:
-            failures += _recheck(context, definitions[batch.suite], result, batch, run_time)
-        else:
-            failures += _failures(batch.label, result)
+        failures += _recheck(context, definitions[batch.suite], result, batch, run_time)
     docs = build_docs(context, site) if site is not None else None
     return {
         "dataset": dataset,

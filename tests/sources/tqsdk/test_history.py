@@ -178,7 +178,9 @@ def test_missing_credentials_exit_fast_with_one_line(tmp_path: Path) -> None:
         timeout=30,
     )
     elapsed = time.perf_counter() - t0
-    assert proc.returncode != 0 and elapsed < 5, (proc.returncode, elapsed)
+    # fails before any connection attempt (TqApi's connect/retry would hit the 30 s timeout); the bound
+    # is loose because interpreter start-up alone takes seconds on a loaded 2-core machine
+    assert proc.returncode != 0 and elapsed < 20, (proc.returncode, elapsed)
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "TQSDK_USER" in lines[0], proc.stderr
 
@@ -200,7 +202,7 @@ def test_cli_download_tqsdk_without_credentials(tmp_path: Path) -> None:
     )
     elapsed = time.perf_counter() - t0
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode != 0 and elapsed < 5, (proc.returncode, elapsed, proc.stderr)
+    assert proc.returncode != 0 and elapsed < 20, (proc.returncode, elapsed, proc.stderr)  # see above
     assert len(lines) == 1 and "TQSDK_USER" in lines[0], proc.stderr
 
 

@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("kernels.py", "kernels_ext.py", "inputs.py")
+SOURCES = ("kernels.py", "kernels_ext.py", "kernels_xinst.py", "kernels_ring.py", "inputs.py")
 STAMP = "ghtrader_kernels.stamp"
 
 

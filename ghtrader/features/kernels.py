@@ -31,6 +31,7 @@ from ghtrader.features import kernels_ext as X  # noqa: E402
 
 # ---- input row layout (see ``inputs``) -------------------------------------------------------------
 from ghtrader.features.inputs import AMT, AP, AV, BP, BV, LAST, NX, OI, PT, VM, VOL  # noqa: E402,F401
+from ghtrader.features.kernels_ring import wrap  # noqa: E402
 
 # ---- series kept in the ring -----------------------------------------------------------------------
 S_MID, S_R2, S_OFI, S_DVOL, S_SV, S_DOI = 0, 1, 2, 3, 4, 5
@@ -46,7 +47,7 @@ NFPREV = 8
 NINSTANT = 28
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def layout(p: np.ndarray) -> tuple[int, int, int, int, int, int]:
     """(ring L, n_sums, float size, int size, prev-scalar offset, n outputs) from the params vector."""
     ring = p[0]
@@ -69,7 +70,7 @@ def reset(p: np.ndarray, sf: np.ndarray, si: np.ndarray) -> None:
     si[I_POS] = ring - 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _windows(p: np.ndarray, fam: int) -> np.ndarray:
     start = 8
     for k in range(fam):
@@ -77,7 +78,7 @@ def _windows(p: np.ndarray, fam: int) -> np.ndarray:
     return p[start : start + p[1 + fam]]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _imb(x: np.ndarray, levels: int) -> float:
     sb = 0.0
     sa = 0.0
@@ -102,7 +103,7 @@ def _recompute(p: np.ndarray, sf: np.ndarray, si: np.ndarray, pos: int, n: int) 
             c = 0
             nz = 0
             for k in range(min(n, w)):
-                v = sf[base + (pos - k) % ring]
+                v = sf[base + wrap(pos - k, ring)]
                 if not np.isnan(v):
                     s += v
                     c += 1
@@ -201,7 +202,7 @@ def core_step(
     r1 = np.log(mid / p_mid)
 
     # ---- push into the rings
-    pos = (si[I_POS] + 1) % ring
+    pos = wrap(si[I_POS] + 1, ring)
     n = n_prev + 1
     si[I_POS] = pos
     si[I_N] = n
@@ -216,7 +217,7 @@ def core_step(
     # ---- windowed outputs
     o = NINSTANT
     for w in _windows(p, 0):
-        out[o] = np.log(mid / sf[S_MID * ring + (pos - w) % ring]) if n > w else nan
+        out[o] = np.log(mid / sf[S_MID * ring + wrap(pos - w, ring)]) if n > w else nan
         o += 1
     j = 0
     for fam in range(5):
@@ -228,7 +229,7 @@ def core_step(
                 si[NIHEAD + j] += 1
                 si[NIHEAD + n_sums + j] += v != 0.0
             if n > w:
-                old = sf[base + (pos - w) % ring]
+                old = sf[base + wrap(pos - w, ring)]
                 if not np.isnan(old):
                     sf[NSERIES * ring + j] -= old
                     si[NIHEAD + j] -= 1
@@ -247,7 +248,7 @@ def core_step(
             o += 1
             j += 1
     for w in _windows(p, 6):
-        span = ts - si[tsr + (pos - w) % ring]
+        span = ts - si[tsr + wrap(pos - w, ring)]
         out[o] = w * 1e9 / span if n > w and span > 0 else nan
         o += 1
     # ---- remember this tick

@@ -205,3 +205,26 @@ def test_sampled_latency_is_seeded_and_changes_fills(hand_book: ContractBook, si
     b = run_tier2(sim_main_day, book=hand_book, maker=mm, config=jit).fills
     c = run_tier2(sim_main_day, book=hand_book, maker=mm, config=base).fills
     assert a.equals(b) and not a.equals(c)
+
+
+def test_fill_table_grows_inside_the_kernel(hand_book: ContractBook, sim_main_day, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A fill table far too small doubles in the kernel: the same fills as one sized for everything."""
+    from ghtrader.backtest.tier2 import engine, kernel
+
+    flips = np.where(np.arange(len(sim_main_day)) % 2 == 0, 1.0, -1.0)  # a fill (2 rows) every other tick
+    monkeypatch.setattr(engine, "initial_rows", lambda n: 4 * n)
+    roomy = run_tier2(sim_main_day, book=hand_book, target=flips)
+    assert len(roomy.raw) > 4 * kernel.HEADROOM  # the smallest table must double at least twice
+    monkeypatch.setattr(engine, "initial_rows", lambda n: 0)
+    tight = run_tier2(sim_main_day, book=hand_book, target=flips)
+    assert np.array_equal(tight.raw, roomy.raw) and tight.metrics == roomy.metrics
+
+
+def test_result_tables_are_lazy_and_fill_stats_match_them(hand_book: ContractBook, sim_main_day) -> None:  # type: ignore[no-untyped-def]
+    res = run_tier2(sim_main_day, book=hand_book, maker=MarketMaker(size=1, max_pos=2), analytics=False)
+    assert "fills" not in vars(res) and "equity" not in vars(res)  # nothing built for a timing run
+    stats = res.fill_stats()
+    f = res.fills[~res.fills["forced"]]
+    assert stats["fills"] == f["order"].nunique() > 0 and stats["lots"] == f["qty"].sum()
+    assert stats["avg_price"] == pytest.approx(np.average(f["price"], weights=f["qty"]), abs=1e-6)
+    assert res.equity["equity"].iloc[-1] == res.metrics["net_pnl"]

@@ -9,11 +9,13 @@ block end (segment, contract run, trading day with ``flatten_daily``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ghtrader.backtest.tier2 import account as A
 from ghtrader.backtest.tier2 import kernel as K
 from ghtrader.backtest.tier2.queue import MODELS
 from ghtrader.backtest.tier2.snapshots import Snapshots, prepare
@@ -56,19 +58,48 @@ class MarketMaker:
     max_pos: int = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Tier2Result:
-    equity: pd.DataFrame
-    fills: pd.DataFrame
+    """The replay's arrays; ``fills`` / ``equity`` tables are built on first access only."""
+
+    snap: Snapshots
+    raw: np.ndarray  # fill rows (kernel layout, ``account.F_*``), prices in ticks
+    position: np.ndarray  # lots after each snapshot
+    equity_cny: np.ndarray  # CNY net of fees, marked at mid, after each snapshot
+    counts: np.ndarray  # orders sent, lots sent, cancels sent, snapshots replayed
     metrics: dict[str, Any]
     config: Tier2Config
 
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        return fill_table(self.snap, self.raw)
 
-def _latency(rng: np.random.Generator, ms: float, sigma: float, n: int) -> np.ndarray:
-    base = np.full(n, ms * 1e6)
-    if sigma > 0:
-        base *= np.exp(sigma * rng.standard_normal(n))
-    return base.astype(np.int64)
+    @cached_property
+    def equity(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"datetime_ns": self.snap.ts, "position": self.position, "equity": self.equity_cny}
+        )
+
+    def fill_stats(self) -> dict[str, float]:
+        """Non-forced fills straight from the arrays: orders filled, lots, lot-weighted average price."""
+        live = self.raw[self.raw[:, A.F_FORCED] == 0]
+        tick = self.snap.tick[self.snap.contract[live[:, A.F_I].astype(np.int64)]]
+        lots = float(live[:, A.F_QTY].sum())
+        value = float((live[:, A.F_QTY] * live[:, A.F_PX] * tick).sum())
+        orders = float(len(np.unique(live[:, A.F_ORDER])))
+        return {"fills": orders, "lots": lots, "avg_price": value / lots if lots else float("nan")}
+
+
+def initial_rows(n: int) -> int:
+    """First size of the kernel's fill table (it doubles in the kernel whenever it runs short)."""
+    return n // 8 + 2 * K.HEADROOM
+
+
+def _latency(rng: np.random.Generator | None, ms: float, sigma: float, n: int) -> np.ndarray:
+    """Latency per snapshot (ns): constant, or lognormal around ``ms`` (``rng`` only then)."""
+    if rng is None:
+        return np.full(n, int(ms * 1e6), dtype=np.int64)
+    return (ms * 1e6 * np.exp(sigma * rng.standard_normal(n))).astype(np.int64)
 
 
 def run_tier2(
@@ -93,49 +124,43 @@ def run_tier2(
     tgt = np.zeros(n) if target is None else np.asarray(target, dtype=np.float64)
     if len(tgt) != n:
         raise ValueError(f"target has {len(tgt)} rows, ticks have {n}")
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(config.seed) if config.latency_sigma > 0 else None
     lat = [_latency(rng, ms, config.latency_sigma, n) for ms in
            (config.md_latency_ms, config.entry_latency_ms, config.response_latency_ms)]  # fmt: skip
     mm = maker or MarketMaker()
-    cap = 4 * n + 2 * K.HEADROOM
-    while True:
-        pos, eq, raw, counts = K.run_kernel(
+    pos, eq, raw, counts = K.run_kernel(
             snap.ts, snap.bid_px, snap.bid_qty, snap.ask_px, snap.ask_qty, snap.trade_qty, snap.last_px,
             snap.vwap_px, snap.day, snap.contract, snap.block_last, snap.tick, snap.mult, snap.value_basis,
             snap.rates, K.MODE_MM if maker is not None else K.MODE_TARGET, tgt, float(mm.size),
             float(mm.max_pos), ORDER_TYPES[config.order_type], config.price_offset_ticks, config.passive,
             config.requote, lat[0], lat[1], lat[2], MODELS[config.queue_model], config.queue_power,
-            config.partial_fills, config.close_today_first, cap,
-        )  # fmt: skip
-        if counts[3] >= n:
-            break
-        cap *= 4  # the fill table filled up: replay again with room
-    fills = fill_table(snap, raw)
-    equity = pd.DataFrame({"datetime_ns": snap.ts, "position": pos, "equity": eq})
-    metrics = (
-        tier2_metrics(snap, fills, eq, counts) if analytics else {"net_pnl": float(eq[-1]) if n else 0.0}
+            config.partial_fills, config.close_today_first, initial_rows(n),
+    )  # fmt: skip
+    res = Tier2Result(snap, raw, pos, eq, counts, {}, config)
+    res.metrics.update(
+        tier2_metrics(snap, res.fills, eq, counts) if analytics else {"net_pnl": float(eq[-1]) if n else 0.0}
     )
-    return Tier2Result(equity=equity, fills=fills, metrics=metrics, config=config)
+    return res
 
 
 def fill_table(snap: Snapshots, raw: np.ndarray) -> pd.DataFrame:
     """One row per fill part (open / close / close_today), prices in CNY."""
-    idx = raw[:, K.F_I].astype(np.int64)
+    idx = raw[:, A.F_I].astype(np.int64)
     c = snap.contract[idx]
     return pd.DataFrame(
         {
             "tick": idx,
-            "datetime_ns": raw[:, K.F_T].astype(np.int64),
+            "datetime_ns": raw[:, A.F_T].astype(np.int64),
             "contract": pd.Categorical.from_codes(c, categories=list(snap.contracts)),
-            "side": raw[:, K.F_SIDE].astype(np.int64),
-            "qty": raw[:, K.F_QTY],
-            "price": np.round(raw[:, K.F_PX] * snap.tick[c], 8),
-            "fee": raw[:, K.F_FEE],
-            "action": pd.Categorical.from_codes(raw[:, K.F_ACT].astype(np.int8), categories=list(ACTIONS)),
-            "maker": raw[:, K.F_MAKER] > 0,
-            "queue_wait_s": np.where(raw[:, K.F_WAIT] >= 0, raw[:, K.F_WAIT] / 1e9, np.nan),
-            "forced": raw[:, K.F_FORCED] > 0,
-            "order": raw[:, K.F_ORDER].astype(np.int64),
+            "side": raw[:, A.F_SIDE].astype(np.int64),
+            "qty": raw[:, A.F_QTY],
+            "price": np.round(raw[:, A.F_PX] * snap.tick[c], 8),
+            "fee": raw[:, A.F_FEE],
+            "action": pd.Categorical.from_codes(raw[:, A.F_ACT].astype(np.int8), categories=list(ACTIONS)),
+            "maker": raw[:, A.F_MAKER] > 0,
+            "queue_wait_s": np.where(raw[:, A.F_WAIT] >= 0, raw[:, A.F_WAIT] / 1e9, np.nan),
+            "forced": raw[:, A.F_FORCED] > 0,
+            "order": raw[:, A.F_ORDER].astype(np.int64),
         }
     )
 

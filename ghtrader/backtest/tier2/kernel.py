@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ghtrader.backtest.tier2.account import F_KNOWN, F_QTY, F_SIDE, N_COLS, grow
+from ghtrader.backtest.tier2.account import book_fill as _fill
 from ghtrader.backtest.tier2.prints import trade_prints
 from ghtrader.backtest.tier2.queue import filled_qty, on_depth
 
@@ -35,55 +37,10 @@ LIMIT, FAK, FOK = 0, 1, 2
 MODE_TARGET, MODE_MM = 0, 1
 FREE, FLIGHT, LIVE, DONE = 0, 1, 2, 3
 MAXO = 64
-HEADROOM = 512  # most fill rows one snapshot can add (orders x levels x open/close parts)
+# most fill rows one snapshot can add: every order slot filling on 5 levels on arrival, on 5 prints
+# and on the book, each fill split into up to 3 parts (close_today / close / open), plus the flatten
+HEADROOM = MAXO * (5 + 5 + 1) * 3 + 3
 INF = np.int64(2**62)
-F_I, F_T, F_SIDE, F_QTY, F_PX, F_FEE, F_ACT, F_MAKER, F_WAIT, F_FORCED, F_KNOWN, F_ORDER = range(12)
-
-
-@njit(cache=True, inline="always")
-def _rec(fills, nf, i, t, side, q, px, fee, act, maker, wait, forced, known, oid):
-    fills[nf, F_I] = i
-    fills[nf, F_T] = t
-    fills[nf, F_SIDE] = side
-    fills[nf, F_QTY] = q
-    fills[nf, F_PX] = px
-    fills[nf, F_FEE] = fee
-    fills[nf, F_ACT] = act
-    fills[nf, F_MAKER] = maker
-    fills[nf, F_WAIT] = wait
-    fills[nf, F_FORCED] = forced
-    fills[nf, F_KNOWN] = known
-    fills[nf, F_ORDER] = oid
-    return nf + 1
-
-
-@njit(cache=True, inline="always")
-def _fill(fills, nf, st, i, t, side, qty, px, maker, wait, forced, known, oid, c, mult, basis, rates, ctf):
-    """Book a fill: split into close_today / close / open parts, update position, today lots, cash."""
-    pos = st[0]
-    left = qty
-    value = px * st[3] * mult[c]  # st[3] = price tick of the current contract
-    if pos * side < 0:
-        close_qty = min(left, abs(pos))
-        older = abs(pos) - st[1]
-        ct = min(close_qty, st[1]) if ctf else max(0.0, close_qty - older)
-        for act in (2, 1):
-            q = ct if act == 2 else close_qty - ct
-            if q > 0:
-                fee = rates[c, act] * q * (value if basis[c] else 1.0)
-                nf = _rec(fills, nf, i, t, side, q, px, fee, act, maker, wait, forced, known, oid)
-                st[2] -= side * value * q + fee
-        st[1] -= ct
-        pos += side * close_qty
-        left -= close_qty
-    if left > 0:
-        fee = rates[c, 0] * left * (value if basis[c] else 1.0)
-        nf = _rec(fills, nf, i, t, side, left, px, fee, 0, maker, wait, forced, known, oid)
-        st[2] -= side * value * left + fee
-        st[1] += left
-        pos += side * left
-    st[0] = pos
-    return nf
 
 
 @njit(cache=True)
@@ -92,11 +49,12 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
     tick, mult, basis, rates, mode, target, size, max_pos, order_type, offset, passive, requote,
     md_lat, entry_lat, resp_lat, model, model_n, partial, ctf, cap,
 ):  # fmt: skip
-    """Replay; return (position, equity) per snapshot, the fill table (cap x 12) and order counts."""
+    """Replay; return (position, equity) per snapshot, the fill table (rows x 12, ``account.F_*``) and
+    order counts. ``cap``: initial fill-table rows (it doubles whenever it runs short)."""
     n = ts.shape[0]
     pos_out = np.zeros(n)
     eq_out = np.zeros(n)
-    fills = np.zeros((cap, 12))
+    fills = np.zeros((max(cap, 2 * HEADROOM), N_COLS))
     nf = 0
     st = np.zeros(4)  # position, lots opened today, cash, price tick
     o_side = np.zeros(MAXO, np.int64)
@@ -313,6 +271,6 @@ def run_kernel(  # noqa: PLR0912, PLR0913, PLR0915
         pos_out[i] = st[0]
         eq_out[i] = st[2] + (st[0] * mark * st[3] * mult[c] if st[0] != 0 else 0.0)
         counts[3] = i + 1
-        if nf > cap - HEADROOM:
-            break  # the caller retries with a larger fill table
-    return pos_out, eq_out, fills[:nf], counts
+        if nf > fills.shape[0] - HEADROOM:
+            fills = grow(fills, nf)
+    return pos_out, eq_out, fills[:nf].copy(), counts

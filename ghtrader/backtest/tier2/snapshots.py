@@ -50,17 +50,26 @@ class Snapshots:
     rates: np.ndarray  # (contracts, 3) open / close / close_today fee rates
 
 
+def _levels(ticks: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """(n, k) float64, C order, one column per name (a frame's own 2-D block is column-major)."""
+    out = np.empty((len(ticks), len(cols)))
+    for k, c in enumerate(cols):
+        out[:, k] = ticks[c].to_numpy(np.float64)
+    return out
+
+
 def _ticks(prices: np.ndarray, row_tick: np.ndarray) -> np.ndarray:
-    """(n, k) prices to tick indices; empty (NaN or <= 0) -> -1."""
-    px = np.where(np.isfinite(prices) & (prices > 0), prices, np.nan) / row_tick[:, None]
-    return np.where(np.isnan(px), -1, np.rint(np.nan_to_num(px, nan=-1.0))).astype(np.int64)
+    """(n, k) prices to tick indices; empty (NaN, inf or <= 0) -> -1."""
+    px = prices / row_tick[:, None]
+    ok = (px > 0) & (px < np.inf)  # False for NaN
+    return np.rint(px, out=np.full(px.shape, -1.0), where=ok).astype(np.int64)
 
 
 def prepare(ticks: pd.DataFrame, book: ContractBook, *, flatten_daily: bool = True) -> Snapshots:
     """Arrays of ``ticks`` (tick schema, or main_l5 with ``underlying_contract`` / ``segment_id``)."""
     n = len(ticks)
     under = ticks["underlying_contract"] if "underlying_contract" in ticks else ticks["symbol"]
-    codes, names = pd.factorize(under.astype(str), sort=False)
+    codes, names = pd.factorize(under, sort=False)
     contracts = tuple(str(c) for c in names)
     specs = [book.get(c) for c in contracts]
     tick_c = np.array([s.price_tick for s in specs], dtype=np.float64).reshape(-1)
@@ -72,12 +81,13 @@ def prepare(ticks: pd.DataFrame, book: ContractBook, *, flatten_daily: bool = Tr
     day_codes, day_names = pd.factorize(ticks["trading_day"], sort=False)
     day = day_codes.astype(np.int64)
     row_tick = tick_c[contract] if n else np.empty(0)
-    bid_px = _ticks(ticks[[f"bid_price{k}" for k in range(1, 6)]].to_numpy(np.float64), row_tick)
-    ask_px = _ticks(ticks[[f"ask_price{k}" for k in range(1, 6)]].to_numpy(np.float64), row_tick)
-    bid_qty = np.nan_to_num(ticks[[f"bid_volume{k}" for k in range(1, 6)]].to_numpy(np.float64))
-    ask_qty = np.nan_to_num(ticks[[f"ask_volume{k}" for k in range(1, 6)]].to_numpy(np.float64))
-    bid_qty[bid_px < 0] = 0.0
-    ask_qty[ask_px < 0] = 0.0
+    levels = range(1, 6)
+    bid_px = _ticks(_levels(ticks, [f"bid_price{k}" for k in levels]), row_tick)
+    ask_px = _ticks(_levels(ticks, [f"ask_price{k}" for k in levels]), row_tick)
+    bid_qty = _levels(ticks, [f"bid_volume{k}" for k in levels])
+    ask_qty = _levels(ticks, [f"ask_volume{k}" for k in levels])
+    bid_qty[np.isnan(bid_qty) | (bid_px < 0)] = 0.0
+    ask_qty[np.isnan(ask_qty) | (ask_px < 0)] = 0.0
     segment = ticks["segment_id"].to_numpy(np.int64) if "segment_id" in ticks else np.zeros(n, np.int64)
     start = np.ones(n, dtype=np.bool_)
     start[1:] = (segment[1:] != segment[:-1]) | (contract[1:] != contract[:-1]) | (day[1:] != day[:-1])
@@ -88,13 +98,10 @@ def prepare(ticks: pd.DataFrame, book: ContractBook, *, flatten_daily: bool = Tr
             change |= day[1:] != day[:-1]
         block_last[:-1] = change
         block_last[-1] = True
-    div = np.ones(n)
     days = tuple(day_names)
-    for c, sym in enumerate(contracts):  # one divisor per (contract, day): vectorized over rows
-        for d, name in enumerate(days):
-            sel = (contract == c) & (day == d)
-            if sel.any():
-                div[sel] = volume_divisor(sym, name)
+    # one volume divisor per (contract, trading day), looked up per row
+    table = np.array([volume_divisor(sym, d) for sym in contracts for d in days], dtype=np.float64)
+    div = table[contract * len(days) + day] if n else np.ones(0)
     volume = ticks["volume"].to_numpy(np.float64)
     amount = ticks["amount"].to_numpy(np.float64) if "amount" in ticks else np.full(n, np.nan)
     dvol = np.diff(volume, prepend=np.nan)
@@ -107,10 +114,10 @@ def prepare(ticks: pd.DataFrame, book: ContractBook, *, flatten_daily: bool = Tr
     last_px = _ticks(last[:, None], row_tick).reshape(-1)
     return Snapshots(
         ts=ticks["datetime_ns"].to_numpy(np.int64),
-        bid_px=np.ascontiguousarray(bid_px),
-        bid_qty=np.ascontiguousarray(bid_qty),
-        ask_px=np.ascontiguousarray(ask_px),
-        ask_qty=np.ascontiguousarray(ask_qty),
+        bid_px=bid_px,
+        bid_qty=bid_qty,
+        ask_px=ask_px,
+        ask_qty=ask_qty,
         trade_qty=dvol / div,
         last_px=last_px,
         vwap_px=vwap,

@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 	@$(PY) -m pip install -q --upgrade pip setuptools wheel
 	@# torch is pinned to 2.13.0 (CPU wheel available locally); a bare `torch` would pull CUDA.
 	$(PY) -m pip install -q -e ".[all]" "torch==2.13.0"
+	@# JIT caches at install time, as a deployment would: the first demo / live tick then skips ~20 s of numba compiles.
+	@$(PY) -m ghtrader.pipeline.warmup
 	@touch $(STAMP)
 
 # Airflow metadata DB (SQLite under airflow_home/) and the tqsdk pool (4 slots); idempotent.

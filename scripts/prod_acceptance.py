@@ -252,6 +252,10 @@ def run_promotion() -> None:
     conf = (
         CONF | {"start": "2025-03-13", "end": "2025-03-24", "symbols": SYMBOLS["cu"]} | dirs("cu", "together")
     )
+    from ghtrader.promotion.registry import champion
+
+    if champion(Path(conf["runs_dir"]), "cu") is None:  # alone (--only promotion): seed a champion first
+        wait("cu", trigger("cu", conf))
     r = trigger("cu", conf)  # same window again: the candidate cannot beat the champion it equals
     state = wait("cu", r)
     promote = [t for t in tis("cu", r) if t["task_id"] == "promote"][0]

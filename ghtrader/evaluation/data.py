@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ghtrader.datasets.xy import XY, load_xy, partition_dir
 from ghtrader.schema import MAIN_L5_SCHEMA_HASH, TICK_SCHEMA_HASH
@@ -40,6 +42,17 @@ class EvalData:
     @property
     def day_array(self) -> np.ndarray:
         return self.xy.meta["trading_day"].to_numpy()
+
+    @cached_property
+    def day_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(code per row, distinct days): row selection by day without hashing every row again."""
+        codes, uniq = pd.factorize(self.day_array)
+        return np.asarray(codes), np.asarray(uniq, dtype=object)
+
+    def rows_of(self, days: Sequence[dt.date]) -> np.ndarray:
+        """Row positions (ascending) whose trading day is one of ``days``."""
+        codes, uniq = self.day_codes
+        return np.flatnonzero(np.isin(uniq, np.asarray(list(days), dtype=object))[codes])
 
 
 def stable_hash(obj: Any, n: int = 16) -> str:

@@ -168,11 +168,13 @@ class LgbmModel(SklearnModel):
         if fast is False:  # first call: set up the fast path once (None where it is unavailable)
             from ghtrader.models.lgbm_fast import fast_single_row
 
-            fast = self._fast = fast_single_row(self.estimator.booster_, self.params["num_threads"])
+            fast = self._fast = fast_single_row(
+                self.estimator.booster_, 1
+            )  # one row: threads only add wakeups
         if fast is not None and row.dtype == np.float32:
             raw = fast.predict(row)
         else:
-            raw = self.estimator.booster_.predict(row, num_threads=self.params["num_threads"])
+            raw = self.estimator.booster_.predict(row, num_threads=1)
         proba = np.asarray(raw, dtype=np.float64)
         if proba.ndim == 1:  # two classes seen: a binary booster returns P(second class) only
             proba = np.column_stack([1.0 - proba, proba])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import warnings
@@ -25,6 +26,16 @@ console = Console(stderr=False, width=110)
 warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testclient` is deprecated")
 
 
+def demo_params() -> dict[str, dict[str, object]]:
+    """The DAG's quick model params, with LightGBM on every core: ``dag.test`` runs one task at a time
+    in this process, so its OpenMP threads have the machine to themselves (under Celery, where tasks
+    share cores, the 1-thread default avoids spin-wait stalls). Same trees and predictions either way."""
+    from ghtrader.pipeline.steps import QUICK_MODEL_PARAMS
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return {**QUICK_MODEL_PARAMS, "lgbm": {**QUICK_MODEL_PARAMS.get("lgbm", {}), "num_threads": cores}}
+
+
 def run(var: str, start: str, end: str, seed: int) -> int:
     from airflow.dag_processing.dagbag import DagBag
 
@@ -34,7 +45,14 @@ def run(var: str, start: str, end: str, seed: int) -> int:
         return 1
     dag = bag.get_dag(f"ghtrader_{var}")
     t0 = time.perf_counter()
-    dr = dag.test(run_conf={"start": start, "end": end, "source": "sim", "seed": seed})
+    conf = {
+        "start": start,
+        "end": end,
+        "source": "sim",
+        "seed": seed,
+        "model_params": json.dumps(demo_params()),
+    }
+    dr = dag.test(run_conf=conf)
     wall = time.perf_counter() - t0
     timings = Table(title=f"ghtrader_{var} {start}..{end}: {dr.state} in {wall:.0f} s")
     for col in ("task", "tries", "state", "seconds"):

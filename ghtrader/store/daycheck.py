@@ -41,8 +41,11 @@ def _day_counts(df: pd.DataFrame) -> Counter[tuple[str, str]]:
     if df.empty or "symbol" not in df.columns or "trading_day" not in df.columns:
         return Counter()
     days = pd.to_datetime(df["trading_day"], errors="coerce")
-    keys = pd.DataFrame({"s": df["symbol"].astype("string"), "d": days.dt.strftime("%Y-%m-%d")})
-    return Counter(map(tuple, keys.dropna().to_numpy().tolist()))
+    keys = pd.DataFrame({"s": df["symbol"].astype("string"), "d": days}).dropna()
+    counts = keys.groupby(["s", "d"], observed=True, sort=False).size()  # per pair, not per row
+    return Counter(
+        {(str(s), pd.Timestamp(d).strftime("%Y-%m-%d")): int(n) for (s, d), n in counts.items() if n}
+    )
 
 
 def short_days(

@@ -30,3 +30,22 @@ def test_fast_path_on_a_binary_booster() -> None:
     one = np.stack([model.predict_proba_one(X[i : i + 1]) for i in range(200)])
     assert model._fast is not None and np.array_equal(one, model.predict_proba(X[:200]))
     assert not one[:, 0].any()  # DOWN never seen: probability 0
+
+
+def test_thread_count_changes_nothing_but_speed() -> None:
+    """The demo trains LightGBM on every core (``ghtrader.pipeline.demo.demo_params``), the nightly DAG
+    on one: with ``deterministic`` + ``force_row_wise`` both give the same trees and probabilities,
+    and the single-row path stays on one thread whatever the model was trained with."""
+    from ghtrader.pipeline.demo import demo_params
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(4000, 20)).astype(np.float32)
+    y = np.digitize(X[:, 0] - X[:, 2] + rng.normal(scale=0.7, size=len(X)), [-0.5, 0.5])
+    one = LgbmModel({"n_estimators": 25, "num_leaves": 31, "num_threads": 1}).fit(X, y)
+    two = LgbmModel({"n_estimators": 25, "num_leaves": 31, "num_threads": 2}).fit(X, y)
+    trees = [m.estimator.booster_.model_to_string().split("\nparameters:")[0] for m in (one, two)]
+    assert len(trees[0]) > 10_000 and trees[0] == trees[1]  # the params block records num_threads
+    assert np.array_equal(one.predict_proba(X), two.predict_proba(X))
+    assert np.array_equal(two.predict_proba_one(X[:1]), one.predict_proba(X[:1])[0])
+    params = demo_params()
+    assert params["lgbm"]["num_threads"] >= 1 and params["logistic"] == {"max_iter": 50}

@@ -54,7 +54,8 @@ def run(var: str, start: str, end: str, seed: int) -> int:
     }
     dr = dag.test(run_conf=conf)
     wall = time.perf_counter() - t0
-    timings = Table(title=f"ghtrader_{var} {start}..{end}: {dr.state} in {wall:.0f} s")
+    console.print(f"ghtrader_{var} {start}..{end}: {dr.state} in {wall:.0f} s")  # (a table title would wrap)
+    timings = Table()
     for col in ("task", "tries", "state", "seconds"):
         timings.add_column(col, justify="left" if col == "task" else "right")
     per_task: dict[str, list[float]] = {}

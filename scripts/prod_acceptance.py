@@ -17,6 +17,7 @@ plus the figures; exit code 0 only when all pass. Usage (prod mode up):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -174,10 +175,17 @@ def _digest(root: Path) -> dict[str, str]:
     return out
 
 
+BACKFILL_DATES = ("2025-03-24", "2025-03-25", "2025-03-26")
+
+
+def _backfill_conf() -> dict[str, Any]:
+    return CONF | {"window_days": 8, "symbols": SYMBOLS["cu"]}
+
+
 def run_backfill() -> None:
-    conf = CONF | {"window_days": 8, "symbols": SYMBOLS["cu"]}
-    dates = ["2025-03-24", "2025-03-25", "2025-03-26"]
+    conf, dates = _backfill_conf(), BACKFILL_DATES
     bf_dirs = dirs("cu", "backfill")
+    wanted = {f"backfill__{d}T08:00:00+00:00" for d in dates}  # the run list does not carry backfill_id
     unpause("cu")
     t0 = time.time()
     bf = api(
@@ -195,7 +203,7 @@ def run_backfill() -> None:
     runs = []
     while time.time() - t0 < 5400:
         runs = api("GET", "/dags/ghtrader_cu/dagRuns?limit=50&run_type=backfill")["dag_runs"]
-        runs = [r for r in runs if r.get("backfill_id") == bf["id"]]
+        runs = [r for r in runs if r["dag_run_id"] in wanted]
         if len(runs) == 3 and all(r["state"] in ("success", "failed") for r in runs):
             break
         time.sleep(10)
@@ -205,7 +213,19 @@ def run_backfill() -> None:
         states == ["success"] * 3,
         f"backfill {bf['id']}: {states} in {time.time() - t0:.0f} s",
     )
+    run_backfill_compare()
+
+
+def run_backfill_compare() -> None:
+    """The same three logical dates, triggered one after the other into fresh dirs, against the backfill's outputs."""
+    conf, dates = _backfill_conf(), BACKFILL_DATES
+    bf_dirs = dirs("cu", "backfill")
     serial_dirs = dirs("cu", "serial")
+    for d in dates:  # a logical date is unique per DAG: the backfill's finished run records make way
+        run_id = quote(f"backfill__{d}T08:00:00+00:00")
+        with contextlib.suppress(RuntimeError):  # already gone (a rerun of this step)
+            if api("GET", f"/dags/ghtrader_cu/dagRuns/{run_id}")["state"] == "success":
+                api("DELETE", f"/dags/ghtrader_cu/dagRuns/{run_id}")
     for d in dates:  # the same three logical dates, one after the other
         wait("cu", trigger("cu", conf | serial_dirs, f"{d}T08:00:00Z"))
     same_lake = _digest(Path(bf_dirs["data_dir"])) == _digest(Path(serial_dirs["data_dir"]))
@@ -304,6 +324,7 @@ def main() -> int:
         "short": run_short,
         "promotion": run_promotion,
         "backfill": run_backfill,
+        "backfill-compare": run_backfill_compare,  # after a completed backfill: only the serial side
         "ports": run_ports,
     }
     for name in a.only.split(","):

@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip setuptools wheel
 	@# torch is pinned to 2.13.0 (CPU wheel available locally); a bare `torch` would pull CUDA.
-	$(PY) -m pip install -q -e ".[all]" "torch==2.13.0"
+	@# PYTHONWARNINGS: setuptools' editable-install BuildBackendWarning is noise for a user.
+	PYTHONWARNINGS=ignore $(PY) -m pip install -q -e ".[all]" "torch==2.13.0"
 	@# JIT caches at install time, as a deployment would: the first demo / live tick then skips ~20 s of numba compiles.
 	@$(PY) -m ghtrader.pipeline.warmup
 	@touch $(STAMP)

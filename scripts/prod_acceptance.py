@@ -182,10 +182,14 @@ def _backfill_conf() -> dict[str, Any]:
     return CONF | {"window_days": 8, "symbols": SYMBOLS["cu"]}
 
 
+def _backfill_run_id(day: str) -> str:
+    return f"backfill__{day}T08:00:00+00:00"  # the run list does not carry backfill_id: match by run id
+
+
 def run_backfill() -> None:
     conf, dates = _backfill_conf(), BACKFILL_DATES
     bf_dirs = dirs("cu", "backfill")
-    wanted = {f"backfill__{d}T08:00:00+00:00" for d in dates}  # the run list does not carry backfill_id
+    wanted = {_backfill_run_id(d) for d in dates}
     unpause("cu")
     t0 = time.time()
     bf = api(
@@ -222,7 +226,7 @@ def run_backfill_compare() -> None:
     bf_dirs = dirs("cu", "backfill")
     serial_dirs = dirs("cu", "serial")
     for d in dates:  # a logical date is unique per DAG: the backfill's finished run records make way
-        run_id = quote(f"backfill__{d}T08:00:00+00:00")
+        run_id = quote(_backfill_run_id(d))
         with contextlib.suppress(RuntimeError):  # already gone (a rerun of this step)
             if api("GET", f"/dags/ghtrader_cu/dagRuns/{run_id}")["state"] == "success":
                 api("DELETE", f"/dags/ghtrader_cu/dagRuns/{run_id}")

@@ -90,13 +90,9 @@ def make_splits(days: Sequence[dt.date], config: EvalConfig) -> list[Split]:
     )
 
 
-def _rows(data: EvalData, wanted: Sequence[dt.date]) -> np.ndarray:
-    return data.rows_of(wanted)
-
-
 def train_rows(data: EvalData, days: Sequence[dt.date], stride: int) -> np.ndarray:
     """Labelled rows of ``days``, every ``stride``-th, in time order."""
-    idx = _rows(data, days)
+    idx = data.rows_of(days)
     return idx[data.xy.y[idx] >= 0][:: max(1, stride)]
 
 
@@ -136,7 +132,7 @@ def _score(
 
 def holdout_layout(data: EvalData, splits: Sequence[Split]) -> tuple[np.ndarray, np.ndarray]:
     """Row indices of all test days (time order) and the split number of each."""
-    parts = [_rows(data, s.test_days) for s in splits]
+    parts = [data.rows_of(s.test_days) for s in splits]
     split_of = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(parts)])
     return np.concatenate(parts), split_of
 
@@ -191,7 +187,7 @@ def evaluate_model(
         t0 = time.perf_counter()
         model = make_model(name, params).fit(*inp.train(tr))
         fit_s.append(time.perf_counter() - t0)
-        rows = _rows(data, s.test_days)
+        rows = data.rows_of(s.test_days)
         proba[offset : offset + len(rows)] = model.predict_proba(inp.predict(rows))
         offset += len(rows)
     assert model is not None
@@ -201,7 +197,7 @@ def evaluate_model(
     inner_days, tune_days = inner_tail(splits[0], config)
     if tune_days:
         inner = make_model(name, params).fit(*inp.train(train_rows(data, inner_days, config.train_stride)))
-        rows = _rows(data, tune_days)
+        rows = data.rows_of(tune_days)
         p = inner.predict_proba(inp.predict(rows))
         tuning = predictions_frame(data, rows, np.full(len(rows), -1, dtype=np.int64), p)
     final = make_model(name, params).fit(*inp.train(train_rows(data, data.xy.days, config.train_stride)))
@@ -250,7 +246,7 @@ def evaluate_baselines(
     y = data.xy.y[test_idx]
     prior = np.zeros((len(test_idx), 3))
     for i, s in enumerate(splits):
-        ytr = data.xy.y[_rows(data, s.train_days)]
+        ytr = data.xy.y[data.rows_of(s.train_days)]
         counts = np.bincount(ytr[ytr >= 0], minlength=3).astype(np.float64)
         prior[split_of == i] = counts / counts.sum()
     out = {"majority": _score("majority", y, split_of, len(splits), config, proba=prior)}

@@ -193,16 +193,16 @@ def _spec_from_quote(q: dict[str, Any], fees: dict[str, Any]) -> ContractSpec:
 
 
 @functools.lru_cache(maxsize=4)
-def _shfe_futures(path: str, mtime_ns: int) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
-    """SHFE futures quotes of the (large, lzma) TqSdk contract file, decoded once per file version:
-    every pipeline task builds a book, and decoding costs ~0.15 s each time. Immutable result."""
+def _shfe_futures(path: str, mtime_ns: int) -> tuple[tuple[str, str, tuple[tuple[str, Any], ...]], ...]:
+    """(symbol, variety, quote items) of the SHFE futures in the (large, lzma) TqSdk contract file,
+    decoded once per file version: every pipeline task builds a book, and decoding costs ~0.15 s."""
     with lzma.open(path) as fh:
         data = json.loads(fh.read())
     out = []
     for sym, q in data.items():
         m = SYMBOL_RE.match(sym)
         if m and m["exchange"] == "SHFE" and q.get("ins_class") == "FUTURE":
-            out.append((sym, tuple(q.items())))
+            out.append((sym, m["var"], tuple(q.items())))
     return tuple(out)
 
 
@@ -219,9 +219,8 @@ class ContractBook:
         specs: dict[str, ContractSpec] = {}
         path = tqsdk_contract_file()
         if path is not None:
-            for sym, q in _shfe_futures(str(path), path.stat().st_mtime_ns):
-                m = SYMBOL_RE.match(sym)
-                if m and m["var"] in varieties:
+            for sym, var, q in _shfe_futures(str(path), path.stat().st_mtime_ns):
+                if var in varieties:
                     specs[sym] = _spec_from_quote(dict(q), fees)
         return cls(specs=specs, calendar=calendar)
 

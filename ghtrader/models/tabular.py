@@ -168,9 +168,8 @@ class LgbmModel(SklearnModel):
         if fast is False:  # first call: set up the fast path once (None where it is unavailable)
             from ghtrader.models.lgbm_fast import fast_single_row
 
-            fast = self._fast = fast_single_row(
-                self.estimator.booster_, 1
-            )  # one row: threads only add wakeups
+            # one row: extra threads only add wake-ups, whatever the model was trained with
+            fast = self._fast = fast_single_row(self.estimator.booster_, 1)
         if fast is not None and row.dtype == np.float32:
             raw = fast.predict(row)
         else:

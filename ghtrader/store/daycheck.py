@@ -43,9 +43,7 @@ def _day_counts(df: pd.DataFrame) -> Counter[tuple[str, str]]:
     days = pd.to_datetime(df["trading_day"], errors="coerce")
     keys = pd.DataFrame({"s": df["symbol"].astype("string"), "d": days}).dropna()
     counts = keys.groupby(["s", "d"], observed=True, sort=False).size()  # per pair, not per row
-    return Counter(
-        {(str(s), pd.Timestamp(d).strftime("%Y-%m-%d")): int(n) for (s, d), n in counts.items() if n}
-    )
+    return Counter({(str(s), pd.Timestamp(d).strftime("%Y-%m-%d")): int(n) for (s, d), n in counts.items()})
 
 
 def short_days(

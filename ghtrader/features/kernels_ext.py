@@ -1,12 +1,14 @@
 """The extended factor block (set ``full``): L5 shape, multi-level OFI, time windows, impact estimates.
 
-Runs inside the same jitted ``kernels.step`` as the core block (one definition, batch == online), on
-its own O(1) state appended after the core state:
+Runs inside the same jitted ``kernels.step`` / ``run`` as the core block (one definition, batch ==
+online), on its own O(1) state appended after the core state (offsets ``fb`` / ``ib``):
 
-* ``sf``: ring ``R[ring, NSER]`` (tick-major) of per-tick series, the mid ring, running window sums
-  ``S[n_windows, NSER]``, then prev-tick scalars (full L5 book, last, volume, amount, OI, mid);
-* ``si``: header, per time-window tail index (first tick inside), the session-clock ring, and two
-  monotonic deques (max / min of mid) per window.
+* ``sf``: ring ``R[ring, NQ]`` (tick-major) of per-tick series, the mid ring, running window sums
+  ``S[n_windows, NQ]``, then prev-tick scalars (full L5 book, last, volume, amount, OI, mid);
+* ``si``: header, per time-window tail index (first tick inside), the session-clock ring, then one
+  monotonic deque of mid for the max and one for the min, shared by all windows (every window is a
+  suffix of the same tick sequence, so its extreme is the first deque entry inside it: one cursor
+  per window into each deque instead of a deque per window).
 
 Traps: time windows run on a *session clock* that advances by the wall time between ticks but by at
 most ``GAP_CAP_NS`` across a gap, so a lunch break or the night->day gap counts as 30 s, not hours,
@@ -22,47 +24,15 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ghtrader.features.inputs import AMT, AP, BP, LAST, OI, PT, VOL
+from ghtrader.features.inputs import AMT, BP, LAST, OI, PT, VOL
 from ghtrader.features.kernels_ring import wrap
 from ghtrader.features.kernels_xinst import (
     N_INSTANT,
-    NSCRATCH,
-    NSER,
+    NQ,
     NXHEAD,
     NXPREV,
-    Q_AR,
-    Q_CIMB,
-    Q_CIMB5,
-    Q_CMIC,
-    Q_CR,
-    Q_CSPR,
-    Q_DAMT,
-    Q_DN,
-    Q_DOI,
-    Q_DOIS,
-    Q_DVOL,
-    Q_IMB,
-    Q_IMB5,
-    Q_KC,
-    Q_KDM,
-    Q_KDMSV,
-    Q_KSV,
-    Q_KSV2,
-    Q_MIC,
-    Q_MLOFI,
-    Q_OFI,
-    Q_ONE,
-    Q_R,
-    Q_R2,
-    Q_R3,
-    Q_SPR,
-    Q_SV,
-    Q_TRD,
-    Q_UP,
     X_BRK,
     X_CLK,
-    X_CUM,
-    X_DAY,
     X_INIT,
     X_N,
     X_PTS,
@@ -75,12 +45,11 @@ from ghtrader.features.kernels_xinst import (
     XP_VOL,
     _instant,
 )
+from ghtrader.features.kernels_xwin import N_NEW, N_TIMECORE, _deque_front, _deque_push, _window_out
 
 GAP_CAP_NS = 30_000_000_000
 BREAK_NS = 60_000_000_000
 MAX_RATE = 4  # ticks per second the time-window ring is sized for
-N_NEW = 14  # new families per window (tick and time)
-N_TIMECORE = 7  # core families repeated over time windows
 
 
 @njit(cache=True, inline="always")
@@ -90,8 +59,8 @@ def xlayout(p: np.ndarray, off: int) -> tuple[int, int, int, int, int, int]:
     if on == 0:
         return 0, 0, 0, 0, 0, 0
     nw = nt + ns
-    nf = ring * NSER + ring + nw * NSER + NXPREV + NSCRATCH
-    ni = NXHEAD + ns + ring + 2 * nw * (2 + ring)
+    nf = ring * NQ + ring + nw * NQ + NXPREV
+    ni = NXHEAD + ns + ring + 2 * (2 + ring) + 2 * nw
     return on, ring, nt, ns, nf, ni
 
 
@@ -102,229 +71,148 @@ def xn_out(p: np.ndarray, off: int) -> int:
 
 
 @njit(cache=True)
-def _reset(ring: int, nw: int, ns: int, sf: np.ndarray, si: np.ndarray) -> None:
-    sf[:] = 0.0
-    sf[ring * NSER : ring * NSER + ring] = np.nan
-    sf[ring * NSER + ring + nw * NSER : ring * NSER + ring + nw * NSER + NXPREV] = np.nan
-    si[:] = 0
+def _reset(p: np.ndarray, off: int, sf: np.ndarray, fb: int, si: np.ndarray, ib: int) -> None:
+    _, ring, nt, ns, nf, ni = xlayout(p, off)
+    nw = nt + ns
+    sf[fb : fb + nf] = 0.0
+    sf[fb + ring * NQ : fb + ring * NQ + ring] = np.nan
+    sf[fb + nf - NXPREV : fb + nf] = np.nan
+    si[ib : ib + ni] = 0
     for k in range(ns):
-        si[NXHEAD + k] = 1  # tail = first tick of the segment
-
-
-@njit(cache=True, inline="always")
-def _deque_push(si: np.ndarray, base: int, ring: int, mids: np.ndarray, idx: int, is_max: bool) -> None:
-    """Monotonic deque (abs tick indices) at ``si[base:]``: head, tail counters then ``ring`` slots."""
-    v = mids[wrap(idx, ring)]
-    if np.isnan(v):
-        return
-    while si[base + 1] > si[base]:
-        last = si[base + 2 + wrap(si[base + 1] - 1, ring)]
-        lv = mids[wrap(last, ring)]
-        if (lv <= v) if is_max else (lv >= v):
-            si[base + 1] -= 1
-        else:
-            break
-    si[base + 2 + wrap(si[base + 1], ring)] = idx
-    si[base + 1] += 1
-
-
-@njit(cache=True, inline="always")
-def _deque_front(si: np.ndarray, base: int, ring: int, mids: np.ndarray, start: int) -> float:
-    """Extreme mid over abs indices >= ``start`` (pops older fronts); NaN when empty."""
-    while si[base + 1] > si[base] and si[base + 2 + wrap(si[base], ring)] < start:
-        si[base] += 1
-    if si[base + 1] == si[base]:
-        return np.nan
-    return mids[wrap(si[base + 2 + wrap(si[base], ring)], ring)]
-
-
-@njit(cache=True, inline="always")
-def _new_families(S: np.ndarray, cnt: float, mid: float, pt: float, rng: float,
-                  out: np.ndarray, o: int) -> int:  # fmt: skip
-    """The 14 new windowed families from the window sums ``S`` (one row); returns the next offset."""
-    nan = np.nan
-    out[o] = rng
-    n = S[Q_CR]
-    sk = nan
-    if n >= 3.0:
-        m1 = S[Q_R] / n
-        m2 = S[Q_R2] / n
-        m3 = S[Q_R3] / n
-        var = m2 - m1 * m1
-        sk = (m3 - 3.0 * m1 * m2 + 2.0 * m1**3) / var**1.5 if var > 1e-14 else 0.0
-    out[o + 1] = sk
-    out[o + 2] = S[Q_MLOFI]
-    vol = S[Q_DVOL]
-    out[o + 3] = (S[Q_DAMT] / vol - mid) / pt if vol > 0.0 else nan
-    kc = S[Q_KC]
-    den = kc * S[Q_KSV2] - S[Q_KSV] * S[Q_KSV]
-    out[o + 4] = (kc * S[Q_KDMSV] - S[Q_KDM] * S[Q_KSV]) / den if den > 0.0 else nan
-    out[o + 5] = max(S[Q_AR], 0.0) / vol if vol > 0.0 else nan
-    out[o + 6] = S[Q_DOI] / vol if vol > 0.0 else nan
-    out[o + 7] = S[Q_DOIS]
-    out[o + 8] = S[Q_IMB] / S[Q_CIMB] if S[Q_CIMB] > 0.0 else nan
-    out[o + 9] = S[Q_IMB5] / S[Q_CIMB5] if S[Q_CIMB5] > 0.0 else nan
-    out[o + 10] = S[Q_SPR] / S[Q_CSPR] if S[Q_CSPR] > 0.0 else nan
-    out[o + 11] = S[Q_MIC] / S[Q_CMIC] if S[Q_CMIC] > 0.0 else nan
-    ud = S[Q_UP] + S[Q_DN]
-    out[o + 12] = (S[Q_UP] - S[Q_DN]) / max(ud, 1.0)
-    out[o + 13] = S[Q_TRD] / cnt if cnt > 0.0 else nan
-    return o + N_NEW
+        si[ib + NXHEAD + k] = 1  # tail = first tick of the segment
+    assert nw >= 0
 
 
 @njit(cache=True)
-def _recompute(R: np.ndarray, S: np.ndarray, si: np.ndarray, p: np.ndarray, off: int, n: int) -> None:
+def _recompute(p: np.ndarray, off: int, sf: np.ndarray, fb: int, si: np.ndarray, ib: int, n: int) -> None:
     """Exact window sums from the ring (at each wrap)."""
     _, ring, nt, ns, _, _ = xlayout(p, off)
+    fs = fb + ring * NQ + ring
     for k in range(nt + ns):
-        lo = n - p[off + 4 + k] + 1 if k < nt else si[NXHEAD + k - nt]
+        lo = n - p[off + 4 + k] + 1 if k < nt else si[ib + NXHEAD + k - nt]
         lo = max(lo, 1)
-        for j in range(NSER):
-            S[k, j] = 0.0
-        for i in range(lo, n + 1):
-            row = wrap(i, ring)
-            for j in range(NSER):
-                S[k, j] += R[row, j]
+        sk = fs + k * NQ
+        for j in range(NQ):
+            sf[sk + j] = 0.0
+        for t in range(lo, n + 1):
+            row = fb + wrap(t, ring) * NQ
+            for j in range(NQ):
+                sf[sk + j] += sf[row + j]
 
 
-@njit(cache=True)
-def xviews(p: np.ndarray, off: int, sf: np.ndarray, si: np.ndarray):  # noqa: ANN201 - a tuple of views
-    """Views into the block's state (ring, mids, sums, prev, scratch, tails, clock ring): made once per
-    batch call (views cost reference counting, not worth paying per tick)."""
+@njit(cache=True, inline="always")
+def _push_sums(p: np.ndarray, off: int, sf: np.ndarray, fb: int, si: np.ndarray, ib: int, n: int,
+               clk: int) -> None:  # fmt: skip
+    """Add this tick's ring row to every window sum and drop the rows that left each window."""
     _, ring, nt, ns, _, _ = xlayout(p, off)
-    nw = nt + ns
-    a = ring * NSER
-    b = a + ring
-    c = b + nw * NSER
-    d = c + NXPREV
-    return (
-        sf[:a].reshape((ring, NSER)),
-        sf[a:b],
-        sf[b:c].reshape((nw, NSER)),
-        sf[c:d],
-        sf[d : d + NSER],
-        sf[d + NSER : d + NSER + 5],
-        sf[d + NSER + 5 : d + NSER + 10],
-        si[NXHEAD : NXHEAD + ns],
-        si[NXHEAD + ns : NXHEAD + ns + ring],
-    )
-
-
-@njit(cache=True, error_model="numpy")
-def xstep(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, sf: np.ndarray,
-          si: np.ndarray, out: np.ndarray, ob: int) -> None:  # fmt: skip
-    """Consume one tick into the extended block's state and write its outputs from ``out[ob]`` on."""
-    xstep_v(x, ts, day, seg, p, off, sf, si, out, ob, xviews(p, off, sf, si))
-
-
-@njit(cache=True, error_model="numpy")
-def xstep_v(x: np.ndarray, ts: int, day: int, seg: int, p: np.ndarray, off: int, sf: np.ndarray,
-            si: np.ndarray, out: np.ndarray, ob: int, v: tuple) -> None:  # fmt: skip
-    """``xstep`` with the state views ``v`` (from ``xviews``) already made."""
-    _, ring, nt, ns, _, _ = xlayout(p, off)
-    nw = nt + ns
-    if si[X_INIT] == 0 or si[X_SEG] != seg:
-        _reset(ring, nw, ns, sf, si)
-        si[X_INIT] = 1
-        si[X_SEG] = seg
-        si[X_DAY] = day
-    cum_ok = si[X_CUM] == 1 and si[X_DAY] == day
-    si[X_DAY] = day
-    R, mids, S, pf, q, dqb, dqa, tails, clk_ring = v
-    dq0 = NXHEAD + ns + ring
-    first = si[X_N] == 0
-    if first:
-        clk = 0
-        si[X_BRK] = ts
-    else:
-        gap = ts - si[X_PTS]
-        clk = si[X_CLK] + min(gap, GAP_CAP_NS)
-        if gap >= BREAK_NS:
-            si[X_BRK] = ts
-    mid = 0.5 * (x[AP] + x[BP])
-    pt = x[PT]
-    _instant(x, ts, mid, cum_ok, pf, si, first, out, ob, q, dqb, dqa)
-    # ---- push
-    n = si[X_N] + 1
-    si[X_N] = n
-    si[X_CLK] = clk
-    si[X_PTS] = ts
-    row = wrap(n, ring)
-    for j in range(NSER):
-        R[row, j] = q[j]
-    mids[row] = mid
-    clk_ring[row] = clk
+    fs = fb + ring * NQ + ring
+    fq = fb + wrap(n, ring) * NQ
     for k in range(nt):
         w = p[off + 4 + k]
+        sk = fs + k * NQ
         if n > w:
-            old = wrap(n - w, ring)
-            for j in range(NSER):
-                S[k, j] += q[j] - R[old, j]
+            fo = fb + wrap(n - w, ring) * NQ
+            for j in range(NQ):
+                sf[sk + j] += sf[fq + j] - sf[fo + j]
         else:
-            for j in range(NSER):
-                S[k, j] += q[j]
+            for j in range(NQ):
+                sf[sk + j] += sf[fq + j]
+    it = ib + NXHEAD
+    ic = it + ns
     for t in range(ns):
-        k = nt + t
-        W = p[off + 4 + nt + t]
-        for j in range(NSER):
-            S[k, j] += q[j]
-        while tails[t] <= n and clk_ring[wrap(tails[t], ring)] <= clk - W:
-            old = wrap(tails[t], ring)
-            for j in range(NSER):
-                S[k, j] -= R[old, j]
-            tails[t] += 1
-        if n - tails[t] + 1 > ring - 2:
-            old = wrap(tails[t], ring)
-            for j in range(NSER):
-                S[k, j] -= R[old, j]
-            tails[t] += 1  # truncated: the as-of tick below is then inside the window -> NaN
+        sk = fs + (nt + t) * NQ
+        lim = clk - p[off + 4 + nt + t]
+        for j in range(NQ):
+            sf[sk + j] += sf[fq + j]
+        tail = si[it + t]
+        while tail <= n and si[ic + wrap(tail, ring)] <= lim:
+            fo = fb + wrap(tail, ring) * NQ
+            for j in range(NQ):
+                sf[sk + j] -= sf[fo + j]
+            tail += 1
+        if n - tail + 1 > ring - 2:
+            fo = fb + wrap(tail, ring) * NQ
+            for j in range(NQ):
+                sf[sk + j] -= sf[fo + j]
+            tail += 1  # truncated: the as-of tick below is then inside the window -> NaN
+        si[it + t] = tail
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def xtick(xs: np.ndarray, i: int, ts: int, seg: int, p: np.ndarray, off: int, sf: np.ndarray, fb: int,
+          si: np.ndarray, ib: int, out: np.ndarray, r: int, ob: int, mid: float, r1: float, dvol: float,
+          damt: float, doi: float) -> None:  # fmt: skip
+    """Consume row ``i`` into the block's state at ``sf[fb:]`` / ``si[ib:]``; write ``out[r, ob:]``.
+
+    ``mid``, ``r1``, ``dvol``, ``damt``, ``doi``: this tick's values from the core block.
+    """
+    _, ring, nt, ns, nf, _ = xlayout(p, off)
+    nw = nt + ns
+    if si[ib + X_INIT] == 0 or si[ib + X_SEG] != seg:
+        _reset(p, off, sf, fb, si, ib)
+        si[ib + X_INIT] = 1
+        si[ib + X_SEG] = seg
+    fm = fb + ring * NQ  # mid ring
+    fs = fm + ring  # window sums
+    fp = fb + nf - NXPREV  # prev-tick scalars
+    it = ib + NXHEAD  # time-window tails
+    ic = it + ns  # session-clock ring
+    dmax = ic + ring  # deques (head, tail, ring slots), then the per-window cursors
+    dmin = dmax + 2 + ring
+    cur = dmin + 2 + ring
+    first = si[ib + X_N] == 0
+    if first:
+        clk = 0
+        si[ib + X_BRK] = ts
+    else:
+        gap = ts - si[ib + X_PTS]
+        clk = si[ib + X_CLK] + min(gap, GAP_CAP_NS)
+        if gap >= BREAK_NS:
+            si[ib + X_BRK] = ts
+    n = si[ib + X_N] + 1
+    row = wrap(n, ring)
+    _instant(xs, i, ts, si[ib + X_BRK], first, sf, fp, fb + row * NQ, out, r, ob, mid, r1, dvol, damt, doi)
+    # ---- push
+    si[ib + X_N] = n
+    si[ib + X_CLK] = clk
+    si[ib + X_PTS] = ts
+    sf[fm + row] = mid
+    si[ic + row] = clk
+    _push_sums(p, off, sf, fb, si, ib, n, clk)
     if row == 0:
-        _recompute(R, S, si, p, off, n)
+        _recompute(p, off, sf, fb, si, ib, n)
+    if not np.isnan(mid):
+        _deque_push(si, dmax, cur, nw, ring, sf, fm, n, mid, True)
+        _deque_push(si, dmin, cur + nw, nw, ring, sf, fm, n, mid, False)
     # ---- outputs
+    pt = xs[i, PT]
     o = ob + N_INSTANT
+    hmax = si[dmax + 1]
+    hmin = si[dmin + 1]
     for k in range(nw):
-        bmax = dq0 + 2 * k * (2 + ring)
-        bmin = bmax + 2 + ring
-        _deque_push(si, bmax, ring, mids, n, True)
-        _deque_push(si, bmin, ring, mids, n, False)
         if k < nt:
             w = p[off + 4 + k]
             start = n - w + 1
             ok = n > w
             cnt = float(w)
+            asof = np.nan
         else:
             t = k - nt
-            W = p[off + 4 + k]
-            start = tails[t]
-            ok = start >= 2 and clk_ring[wrap(start - 1, ring)] <= clk - W
-            cnt = S[k, Q_ONE]
-        hi = _deque_front(si, bmax, ring, mids, start)
-        lo = _deque_front(si, bmin, ring, mids, start)
-        if not ok:
-            m = N_NEW if k < nt else N_NEW + N_TIMECORE
-            for i in range(m):
-                out[o + i] = np.nan
-            o += m
-            continue
-        Sk = S[k]
-        if k >= nt:  # core families over the time window
-            W = p[off + 4 + k]
-            asof = mids[wrap(tails[k - nt] - 1, ring)]
-            out[o] = np.log(mid / asof)
-            out[o + 1] = np.sqrt(max(Sk[Q_R2], 0.0))
-            out[o + 2] = Sk[Q_OFI]
-            out[o + 3] = Sk[Q_DVOL]
-            out[o + 4] = Sk[Q_SV]
-            out[o + 5] = Sk[Q_DOI]
-            out[o + 6] = cnt * 1e9 / W
-            o += N_TIMECORE
-        o = _new_families(Sk, cnt, mid, pt, (hi - lo) / pt, out, o)
+            start = si[it + t]
+            ok = start >= 2 and si[ic + wrap(start - 1, ring)] <= clk - p[off + 4 + k]
+            cnt = sf[fs + k * NQ]  # Q_ONE
+            asof = sf[fm + wrap(start - 1, ring)]
+        hi, hmax = _deque_front(si, dmax, cur + k, ring, sf, fm, start, hmax)
+        lo, hmin = _deque_front(si, dmin, cur + nw + k, ring, sf, fm, start, hmin)
+        o = _window_out(sf, fs + k * NQ, k >= nt, ok, cnt, mid, pt, (hi - lo) / pt, asof,
+                        p[off + 4 + k], out, r, o)  # fmt: skip
+    si[dmax] = hmax
+    si[dmin] = hmin
     # ---- remember this tick
-    for i in range(20):
-        pf[XP_BOOK + i] = x[BP + i]
-    pf[XP_LAST] = x[LAST]
-    pf[XP_VOL] = x[VOL]
-    pf[XP_AMT] = x[AMT]
-    pf[XP_OI] = x[OI]
-    pf[XP_MID] = mid
-    si[X_CUM] = 1
+    for k in range(20):
+        sf[fp + XP_BOOK + k] = xs[i, BP + k]
+    sf[fp + XP_LAST] = xs[i, LAST]
+    sf[fp + XP_VOL] = xs[i, VOL]
+    sf[fp + XP_AMT] = xs[i, AMT]
+    sf[fp + XP_OI] = xs[i, OI]
+    sf[fp + XP_MID] = mid

@@ -1,6 +1,11 @@
 """Per-tick part of the extended block (``kernels_ext``): its state layout constants, the 63 instant
 outputs and this tick's ring series. Split out of ``kernels_ext`` to keep modules small; the
 definitions are unchanged (one definition, batch == online).
+
+Speed traps: everything works on the flat state and 2-D input/output arrays by index (no array views
+per tick: each view costs an atomic reference-count pair in numba), and the tick's book is read into
+locals first (a store into ``out`` may alias the inputs as far as LLVM knows, forcing reloads).
+The trade deltas, the 1-tick log-return and the mid come from the core block (same definitions).
 """
 
 from __future__ import annotations
@@ -8,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ghtrader.features.inputs import AMT, AP, AV, BP, BV, LAST, OI, PT, VM, VOL
+from ghtrader.features.inputs import AP, AV, BP, BV, LAST, PT, VM
 
 N_INSTANT = 63
 
@@ -17,6 +22,7 @@ N_INSTANT = 63
 (Q_KSV2, Q_KDMSV, Q_KC, Q_IMB, Q_CIMB, Q_IMB5, Q_CIMB5, Q_SPR, Q_CSPR, Q_MIC, Q_CMIC) = range(14, 25)
 Q_UP, Q_DN, Q_TRD, Q_DOIS = 25, 26, 27, 28
 NSER = 29
+NQ = 32  # row stride of the ring and the sums: NSER padded (pad columns stay 0) for whole SIMD rows
 
 # ---- int header ------------------------------------------------------------------------------------
 X_INIT, X_SEG, X_DAY, X_CUM, X_N, X_CLK, X_PTS, X_BRK = range(8)
@@ -24,18 +30,17 @@ NXHEAD = 8
 # prev-tick float scalars: L5 book (20), last, volume, amount, OI, mid
 XP_BOOK, XP_LAST, XP_VOL, XP_AMT, XP_OI, XP_MID = 0, 20, 21, 22, 23, 24
 NXPREV = 25
-NSCRATCH = NSER + 10  # this tick's series and per-level queue changes (not state)
 # session opens (CST seconds of day) shared by SHFE cu/au/ag; night belongs to the next trading day
-OPENS = np.array([9 * 3600, 10 * 3600 + 1800, 13 * 3600 + 1800, 21 * 3600], dtype=np.int64)
+OPENS = (9 * 3600, 10 * 3600 + 1800, 13 * 3600 + 1800, 21 * 3600)
 CST_NS = 8 * 3600 * 1_000_000_000
 
 
 @njit(cache=True, inline="always")
-def _put(q: np.ndarray, i: int, v: float) -> None:
+def _put(sf: np.ndarray, i: int, v: float) -> None:
     """A mean-type series: the value (0 when NaN) at ``i`` and its finite flag at ``i + 1``."""
     ok = not np.isnan(v)
-    q[i] = v if ok else 0.0
-    q[i + 1] = 1.0 if ok else 0.0
+    sf[i] = v if ok else 0.0
+    sf[i + 1] = 1.0 if ok else 0.0
 
 
 @njit(cache=True, inline="always")
@@ -55,16 +60,16 @@ def _dq(p_new: float, p_old: float, v_new: float, v_old: float, bid: bool) -> fl
 
 
 @njit(cache=True, inline="always")
-def _slope(x: np.ndarray, price: int, vol: int, mid: float, pt: float, bid: bool) -> float:
+def _slope(xs: np.ndarray, i: int, price: int, vol: int, mid: float, pt: float, bid: bool) -> float:
     """OLS slope of cumulative depth on distance from mid (ticks) over levels 1-5 (lots per tick)."""
     sx = 0.0
     sy = 0.0
     sxx = 0.0
     sxy = 0.0
     cum = 0.0
-    for i in range(5):
-        d = (mid - x[price + i]) / pt if bid else (x[price + i] - mid) / pt
-        cum += x[vol + i]
+    for k in range(5):
+        d = (mid - xs[i, price + k]) / pt if bid else (xs[i, price + k] - mid) / pt
+        cum += xs[i, vol + k]
         sx += d
         sy += cum
         sxx += d * d
@@ -74,169 +79,190 @@ def _slope(x: np.ndarray, price: int, vol: int, mid: float, pt: float, bid: bool
 
 
 @njit(cache=True, inline="always")
-def _instant(x: np.ndarray, ts: int, mid: float, cum_ok: bool, pf: np.ndarray, xi: np.ndarray,
-             first: bool, out: np.ndarray, ob: int, q: np.ndarray, dqb: np.ndarray, dqa: np.ndarray) -> None:  # fmt: skip
-    """Per-tick outputs 0..62 and this tick's ring series ``q`` (NaN entries stored as 0)."""
+def _ofi_levels(xs: np.ndarray, i: int, sf: np.ndarray, fp: int, out: np.ndarray, r: int, ob: int,
+                first: bool) -> tuple[float, float]:  # fmt: skip
+    """Multi-level OFI and queue changes (outputs 17..33; L1 is the core's); returns (ofi L1, mlofi_5)."""
     nan = np.nan
-    pt = x[PT]
-    b1 = x[BP]
-    a1 = x[AP]
-    for k in range(4):  # spreads at levels 2-5
-        out[ob + k] = (x[AP + 1 + k] - x[BP + 1 + k]) / pt
-    m = 4
-    for lv in (2, 3, 5):  # depth-weighted micro-prices
-        num = 0.0
-        den = 0.0
-        for i in range(lv):
-            num += x[AP + i] * x[BV + i] + x[BP + i] * x[AV + i]
-            den += x[BV + i] + x[AV + i]
-        out[ob + m] = (num / den - mid) / pt if den > 0.0 else nan
-        m += 1
-    sb = 0.0
-    sa = 0.0
-    pb = 0.0
-    pa = 0.0
-    for i in range(5):
-        sb += x[BV + i]
-        sa += x[AV + i]
-        pb += x[BP + i] * x[BV + i]
-        pa += x[AP + i] * x[AV + i]
-    out[ob + 7] = (mid - pb / sb) / pt if sb > 0.0 else nan
-    out[ob + 8] = (pa / sa - mid) / pt if sa > 0.0 else nan
-    spread = (a1 - b1) / pt
-    out[ob + 9] = 1.0 if spread > 1.0 else 0.0
-    # imbalance per level and cumulative
-    for i in range(4):
-        out[ob + 10 + i] = _lvl_imb(x[BV + 1 + i], x[AV + 1 + i])
-    out[ob + 14] = _lvl_imb(x[BV] + x[BV + 1], x[AV] + x[AV + 1])
-    out[ob + 15] = _lvl_imb(
-        x[BV] + x[BV + 1] + x[BV + 2] + x[BV + 3], x[AV] + x[AV + 1] + x[AV + 2] + x[AV + 3]
-    )
-    out[ob + 16] = _lvl_imb(sb - x[BV], sa - x[AV])
-    eb = 0.0
-    ea = 0.0
-    wt = 1.0
-    for i in range(5):
-        eb += x[BV + i] * wt
-        ea += x[AV + i] * wt
-        wt *= 0.5
-    out[ob + 17] = _lvl_imb(eb, ea)
-    # multi-level OFI and queue changes (levels 2-5 here; L1 is the core's ofi / dq_*)
+    if first:
+        for k in range(1, 5):
+            out[r, ob + 17 + k] = nan
+            out[r, ob + 25 + k] = nan
+            out[r, ob + 29 + k] = nan
+        out[r, ob + 22] = nan
+        out[r, ob + 23] = nan
+        out[r, ob + 24] = nan
+        out[r, ob + 25] = nan
+        return nan, nan
+    den1 = 0.5 * (sf[fp + XP_BOOK + 10] + sf[fp + XP_BOOK + 15])
     ofi1 = nan
-    ml3 = nan
-    ml5 = nan
-    mlw = nan
-    if not first:
-        for i in range(5):
-            dqb[i] = _dq(x[BP + i], pf[XP_BOOK + i], x[BV + i], pf[XP_BOOK + 10 + i], True)
-            dqa[i] = _dq(x[AP + i], pf[XP_BOOK + 5 + i], x[AV + i], pf[XP_BOOK + 15 + i], False)
-        ofi1 = dqb[0] - dqa[0]
-        ml3 = 0.0
-        ml5 = 0.0
-        mlw = 0.0
-        for i in range(5):
-            e = dqb[i] - dqa[i]
-            if i >= 1:
-                out[ob + 17 + i] = e
-                out[ob + 25 + i] = dqb[i]
-                out[ob + 29 + i] = dqa[i]
-            if i < 3:
-                ml3 += e
-            ml5 += e
-            mlw += e / (i + 1)
-        den1 = 0.5 * (pf[XP_BOOK + 10] + pf[XP_BOOK + 15])
-        out[ob + 25] = ofi1 / den1 if den1 > 0.0 else nan
-    else:
-        for i in range(1, 5):
-            out[ob + 17 + i] = nan
-            out[ob + 25 + i] = nan
-            out[ob + 29 + i] = nan
-        out[ob + 25] = nan
-    out[ob + 22] = ml3
-    out[ob + 23] = ml5
-    out[ob + 24] = mlw
-    # book shape
-    for i in range(3):
-        out[ob + 34 + i] = x[BV + i] / sb if sb > 0.0 else nan
-        out[ob + 37 + i] = x[AV + i] / sa if sa > 0.0 else nan
-    out[ob + 40] = (mid - x[BP + 4]) / pt
-    out[ob + 41] = (x[AP + 4] - mid) / pt
-    out[ob + 42] = _slope(x, BP, BV, mid, pt, True)
-    out[ob + 43] = _slope(x, AP, AV, mid, pt, False)
-    out[ob + 44] = np.log(out[ob + 42] / out[ob + 43]) if out[ob + 42] > 0.0 and out[ob + 43] > 0.0 else nan
-    hb = 0.0
-    ha = 0.0
-    for i in range(5):
-        hb += x[BV + i] * x[BV + i]
-        ha += x[AV + i] * x[AV + i]
-    out[ob + 45] = hb / (sb * sb) if sb > 0.0 else nan
-    out[ob + 46] = ha / (sa * sa) if sa > 0.0 else nan
-    out[ob + 47] = np.log1p(x[BV + 1])
-    out[ob + 48] = np.log1p(x[AV + 1])
-    # trades from cumulative volume / amount deltas (restart each trading day)
-    dvol = x[VOL] - pf[XP_VOL] if cum_ok else nan
-    damt = x[AMT] - pf[XP_AMT] if cum_ok else nan
-    doi = x[OI] - pf[XP_OI] if cum_ok else nan
-    vwap = damt / (dvol * x[VM]) if dvol > 0.0 else nan
-    out[ob + 49] = (vwap - x[LAST]) / pt
-    qs = pf[XP_BOOK + 5] - pf[XP_BOOK]
-    out[ob + 50] = (vwap - pf[XP_BOOK]) / qs if qs > 0.0 else nan
-    out[ob + 51] = np.log1p(dvol)
-    d1 = pf[XP_BOOK + 10] + pf[XP_BOOK + 15]
-    out[ob + 52] = dvol / d1 if d1 > 0.0 else nan
-    out[ob + 53] = 1.0 if dvol > 0.0 else (0.0 if dvol == 0.0 else nan)
-    out[ob + 54] = (x[LAST] - pf[XP_LAST]) / pt
-    out[ob + 55] = (dvol + doi) / (2.0 * dvol) if dvol > 0.0 else nan
-    dmid = (mid - pf[XP_MID]) / pt
-    out[ob + 56] = doi * np.sign(dmid)
-    out[ob + 57] = doi / pf[XP_OI] * 1e4 if pf[XP_OI] > 0.0 else nan
-    # time of session (CST)
+    ml3 = 0.0
+    ml5 = 0.0
+    mlw = 0.0
+    for k in range(5):
+        db = _dq(xs[i, BP + k], sf[fp + XP_BOOK + k], xs[i, BV + k], sf[fp + XP_BOOK + 10 + k], True)
+        da = _dq(xs[i, AP + k], sf[fp + XP_BOOK + 5 + k], xs[i, AV + k], sf[fp + XP_BOOK + 15 + k], False)
+        e = db - da
+        if k == 0:
+            ofi1 = e
+        else:
+            out[r, ob + 17 + k] = e
+            out[r, ob + 25 + k] = db
+            out[r, ob + 29 + k] = da
+        if k < 3:
+            ml3 += e
+        ml5 += e
+        mlw += e / (k + 1)
+    out[r, ob + 22] = ml3
+    out[r, ob + 23] = ml5
+    out[r, ob + 24] = mlw
+    out[r, ob + 25] = ofi1 / den1 if den1 > 0.0 else nan
+    return ofi1, ml5
+
+
+@njit(cache=True, inline="always")
+def _tod(ts: int, brk: int, out: np.ndarray, r: int, ob: int) -> None:
+    """Time of session (CST): outputs 58..62."""
     sod = ((ts + CST_NS) // 1_000_000_000) % 86400
     ang = 2.0 * np.pi * sod / 86400.0
-    out[ob + 58] = np.sin(ang)
-    out[ob + 59] = np.cos(ang)
+    out[r, ob + 58] = np.sin(ang)
+    out[r, ob + 59] = np.cos(ang)
     since = -1
     for o in OPENS:
         if sod >= o:
             since = sod - o
-    out[ob + 60] = float(since if since >= 0 else sod + 3 * 3600)  # after midnight: since 21:00
-    out[ob + 61] = 1.0 if sod >= 21 * 3600 or sod < 3 * 3600 else 0.0
-    out[ob + 62] = (ts - xi[X_BRK]) / 1e9
+    out[r, ob + 60] = float(since if since >= 0 else sod + 3 * 3600)  # after midnight: since 21:00
+    out[r, ob + 61] = 1.0 if sod >= 21 * 3600 or sod < 3 * 3600 else 0.0
+    out[r, ob + 62] = (ts - brk) / 1e9
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _instant(xs: np.ndarray, i: int, ts: int, brk: int, first: bool, sf: np.ndarray, fp: int, fq: int,
+             out: np.ndarray, r: int, ob: int, mid: float, r1: float, dvol: float, damt: float,
+             doi: float) -> None:  # fmt: skip
+    """Outputs ``out[r, ob:ob+63]`` of row ``i`` and this tick's ring series at ``sf[fq:]`` (NaN as 0).
+
+    ``fp``: the prev-tick scalars; ``mid``, ``r1`` (1-tick log-return), ``dvol``/``damt``/``doi`` from the core.
+    """
+    nan = np.nan
+    pt = xs[i, PT]
+    b1 = xs[i, BP]
+    a1 = xs[i, AP]
+    bv1 = xs[i, BV]
+    av1 = xs[i, AV]
+    bv2 = xs[i, BV + 1]
+    av2 = xs[i, AV + 1]
+    last = xs[i, LAST]
+    vm = xs[i, VM]
+    p_b1 = sf[fp + XP_BOOK]
+    p_a1 = sf[fp + XP_BOOK + 5]
+    d1 = sf[fp + XP_BOOK + 10] + sf[fp + XP_BOOK + 15]
+    p_last = sf[fp + XP_LAST]
+    p_oi = sf[fp + XP_OI]
+    p_mid = sf[fp + XP_MID]
+    num = 0.0
+    den = 0.0
+    sb = 0.0
+    sa = 0.0
+    pb = 0.0
+    pa = 0.0
+    eb = 0.0
+    ea = 0.0
+    hb = 0.0
+    ha = 0.0
+    wt = 1.0
+    for k in range(5):
+        bp = xs[i, BP + k]
+        ap = xs[i, AP + k]
+        bv = xs[i, BV + k]
+        av = xs[i, AV + k]
+        if k >= 1:
+            out[r, ob + k - 1] = (ap - bp) / pt  # spreads at levels 2-5
+        num += ap * bv + bp * av
+        den += bv + av
+        if k >= 1 and k != 3:  # depth-weighted micro-prices over levels 1-2, 1-3, 1-5
+            out[r, ob + 4 + min(k, 3) - 1] = (num / den - mid) / pt if den > 0.0 else nan
+        if k == 3:
+            out[r, ob + 15] = _lvl_imb(sb + bv, sa + av)  # levels 1-4
+        sb += bv
+        sa += av
+        pb += bp * bv
+        pa += ap * av
+        eb += bv * wt
+        ea += av * wt
+        wt *= 0.5
+        hb += bv * bv
+        ha += av * av
+        if k >= 1:
+            out[r, ob + 9 + k] = _lvl_imb(bv, av)  # imbalance at levels 2-5
+    out[r, ob + 7] = (mid - pb / sb) / pt if sb > 0.0 else nan
+    out[r, ob + 8] = (pa / sa - mid) / pt if sa > 0.0 else nan
+    spread = (a1 - b1) / pt
+    out[r, ob + 9] = 1.0 if spread > 1.0 else 0.0
+    out[r, ob + 14] = _lvl_imb(bv1 + bv2, av1 + av2)
+    out[r, ob + 16] = _lvl_imb(sb - bv1, sa - av1)
+    out[r, ob + 17] = _lvl_imb(eb, ea)
+    ofi1, ml5 = _ofi_levels(xs, i, sf, fp, out, r, ob, first)
+    # book shape
+    for k in range(3):
+        out[r, ob + 34 + k] = xs[i, BV + k] / sb if sb > 0.0 else nan
+        out[r, ob + 37 + k] = xs[i, AV + k] / sa if sa > 0.0 else nan
+    out[r, ob + 40] = (mid - xs[i, BP + 4]) / pt
+    out[r, ob + 41] = (xs[i, AP + 4] - mid) / pt
+    slb = _slope(xs, i, BP, BV, mid, pt, True)
+    sla = _slope(xs, i, AP, AV, mid, pt, False)
+    out[r, ob + 42] = slb
+    out[r, ob + 43] = sla
+    out[r, ob + 44] = np.log(slb / sla) if slb > 0.0 and sla > 0.0 else nan
+    out[r, ob + 45] = hb / (sb * sb) if sb > 0.0 else nan
+    out[r, ob + 46] = ha / (sa * sa) if sa > 0.0 else nan
+    out[r, ob + 47] = np.log1p(bv2)
+    out[r, ob + 48] = np.log1p(av2)
+    # trades from cumulative volume / amount deltas (restart each trading day)
+    vwap = damt / (dvol * vm) if dvol > 0.0 else nan
+    out[r, ob + 49] = (vwap - last) / pt
+    qs = p_a1 - p_b1
+    out[r, ob + 50] = (vwap - p_b1) / qs if qs > 0.0 else nan
+    out[r, ob + 51] = np.log1p(dvol)
+    out[r, ob + 52] = dvol / d1 if d1 > 0.0 else nan
+    out[r, ob + 53] = 1.0 if dvol > 0.0 else (0.0 if dvol == 0.0 else nan)
+    out[r, ob + 54] = (last - p_last) / pt
+    out[r, ob + 55] = (dvol + doi) / (2.0 * dvol) if dvol > 0.0 else nan
+    dmid = (mid - p_mid) / pt
+    dois = doi * np.sign(dmid)
+    out[r, ob + 56] = dois
+    out[r, ob + 57] = doi / p_oi * 1e4 if p_oi > 0.0 else nan
+    _tod(ts, brk, out, r, ob)
     # ---- ring series
-    r = np.log(mid / pf[XP_MID])
-    rok = not np.isnan(r)
-    q[Q_ONE] = 1.0
-    q[Q_R] = r if rok else 0.0
-    q[Q_R2] = r * r if rok else 0.0
-    q[Q_R3] = r * r * r if rok else 0.0
-    q[Q_AR] = abs(r) * 1e4 if rok else 0.0
-    q[Q_CR] = 1.0 if rok else 0.0
-    q[Q_OFI] = ofi1 if not np.isnan(ofi1) else 0.0
-    q[Q_MLOFI] = ml5 if not np.isnan(ml5) else 0.0
-    q[Q_DVOL] = dvol if not np.isnan(dvol) else 0.0
-    q[Q_DAMT] = damt / x[VM] if not np.isnan(damt) else 0.0
+    rok = not np.isnan(r1)
+    sf[fq + Q_ONE] = 1.0
+    sf[fq + Q_R] = r1 if rok else 0.0
+    sf[fq + Q_R2] = r1 * r1 if rok else 0.0
+    sf[fq + Q_R3] = r1 * r1 * r1 if rok else 0.0
+    sf[fq + Q_AR] = abs(r1) * 1e4 if rok else 0.0
+    sf[fq + Q_CR] = 1.0 if rok else 0.0
+    sf[fq + Q_OFI] = ofi1 if not np.isnan(ofi1) else 0.0
+    sf[fq + Q_MLOFI] = ml5 if not np.isnan(ml5) else 0.0
+    sf[fq + Q_DVOL] = dvol if not np.isnan(dvol) else 0.0
+    sf[fq + Q_DAMT] = damt / vm if not np.isnan(damt) else 0.0
     sv = nan
     if dvol > 0.0:
-        sv = dvol * np.sign(vwap - pf[XP_MID])
+        sv = dvol * np.sign(vwap - p_mid)
     elif dvol == 0.0:
         sv = 0.0
-    q[Q_SV] = sv if not np.isnan(sv) else 0.0
-    q[Q_DOI] = doi if not np.isnan(doi) else 0.0
+    sf[fq + Q_SV] = sv if not np.isnan(sv) else 0.0
+    sf[fq + Q_DOI] = doi if not np.isnan(doi) else 0.0
     kok = not (np.isnan(sv) or np.isnan(dmid))
-    q[Q_KDM] = dmid if kok else 0.0
-    q[Q_KSV] = sv if kok else 0.0
-    q[Q_KSV2] = sv * sv if kok else 0.0
-    q[Q_KDMSV] = dmid * sv if kok else 0.0
-    q[Q_KC] = 1.0 if kok else 0.0
-    imb1 = _lvl_imb(x[BV], x[AV])
-    imb5 = _lvl_imb(sb, sa)
-    den = x[BV] + x[AV]
-    mic = ((a1 * x[BV] + b1 * x[AV]) / den - mid) / pt if den > 0.0 else nan
-    _put(q, Q_IMB, imb1)
-    _put(q, Q_IMB5, imb5)
-    _put(q, Q_SPR, spread)
-    _put(q, Q_MIC, mic)
-    q[Q_UP] = 1.0 if dmid > 0.0 else 0.0
-    q[Q_DN] = 1.0 if dmid < 0.0 else 0.0
-    q[Q_TRD] = 1.0 if dvol > 0.0 else 0.0
-    q[Q_DOIS] = out[ob + 56] if not np.isnan(out[ob + 56]) else 0.0
+    sf[fq + Q_KDM] = dmid if kok else 0.0
+    sf[fq + Q_KSV] = sv if kok else 0.0
+    sf[fq + Q_KSV2] = sv * sv if kok else 0.0
+    sf[fq + Q_KDMSV] = dmid * sv if kok else 0.0
+    sf[fq + Q_KC] = 1.0 if kok else 0.0
+    den1 = bv1 + av1
+    _put(sf, fq + Q_IMB, _lvl_imb(bv1, av1))
+    _put(sf, fq + Q_IMB5, _lvl_imb(sb, sa))
+    _put(sf, fq + Q_SPR, spread)
+    _put(sf, fq + Q_MIC, ((a1 * bv1 + b1 * av1) / den1 - mid) / pt if den1 > 0.0 else nan)
+    sf[fq + Q_UP] = 1.0 if dmid > 0.0 else 0.0
+    sf[fq + Q_DN] = 1.0 if dmid < 0.0 else 0.0
+    sf[fq + Q_TRD] = 1.0 if dvol > 0.0 else 0.0
+    sf[fq + Q_DOIS] = dois if not np.isnan(dois) else 0.0

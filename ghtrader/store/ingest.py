@@ -156,6 +156,20 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list
         return list(pool.map(fn, todo))
 
 
+def _partition_runs(table: pa.Table) -> np.ndarray | None:
+    """Start rows of the (symbol, trading_day) runs, or None unless every partition is one run
+    with non-decreasing ``datetime_ns`` (then sorting would only reorder whole partitions)."""
+    sym_codes = pc.dictionary_encode(table["symbol"]).combine_chunks().indices.to_numpy()
+    day_ints = table["trading_day"].combine_chunks().cast(pa.int32()).to_numpy()
+    ns = table["datetime_ns"].combine_chunks().to_numpy(zero_copy_only=False)
+    new_run = (sym_codes[1:] != sym_codes[:-1]) | (day_ints[1:] != day_ints[:-1])
+    starts = np.flatnonzero(np.r_[True, new_run])
+    if np.any((ns[1:] < ns[:-1]) & ~new_run):
+        return None
+    keys = sym_codes[starts].astype(np.int64) << 32 | (day_ints[starts].astype(np.int64) & 0xFFFFFFFF)
+    return starts if len(np.unique(keys)) == len(keys) else None
+
+
 def write_frame(
     store: TickStore, dataset: str, clean: pd.DataFrame, mode: WriteMode, workers: int = 1
 ) -> list[PartitionInfo]:
@@ -166,12 +180,13 @@ def write_frame(
     if clean.empty:
         return []
     table = to_arrow(clean, dataset_schema(dataset))
-    table = table.sort_by(
-        [("symbol", "ascending"), ("trading_day", "ascending"), ("datetime_ns", "ascending")]
-    )
-    sym_codes = pc.dictionary_encode(table["symbol"]).combine_chunks().indices.to_numpy()
-    day_ints = table["trading_day"].combine_chunks().cast(pa.int32()).to_numpy()
-    starts = np.flatnonzero(np.r_[True, (sym_codes[1:] != sym_codes[:-1]) | (day_ints[1:] != day_ints[:-1])])
+    starts = _partition_runs(table)
+    if starts is None:  # not yet grouped into sorted partitions: sort (stable), then it is
+        table = table.sort_by(
+            [("symbol", "ascending"), ("trading_day", "ascending"), ("datetime_ns", "ascending")]
+        )
+        starts = _partition_runs(table)
+        assert starts is not None
     ends = np.r_[starts[1:], table.num_rows]
     by_symbol: dict[str, list[tuple[dt.date, pa.Table]]] = {}
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -188,12 +203,14 @@ def write_frame(
 
     def write_symbol(item: tuple[str, list[tuple[dt.date, pa.Table]]]) -> list[PartitionInfo]:
         symbol, parts = item
-        return [write_one(symbol, day, part) for day, part in parts]
+        return [write_one(symbol, day, part) for day, part in sorted(parts, key=lambda p: p[0])]
 
     # QuestDB stores group the frame's partitions into few ILP requests, committed when this exits
     batch = getattr(store, "batch", None)
     with batch() if batch is not None else contextlib.nullcontext():
-        return [info for infos in parallel_map(write_symbol, by_symbol.items(), workers) for info in infos]
+        return [
+            info for infos in parallel_map(write_symbol, sorted(by_symbol.items()), workers) for info in infos
+        ]
 
 
 def ingest_frame(

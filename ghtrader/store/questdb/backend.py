@@ -43,9 +43,9 @@ from ghtrader.store.questdb.ddl import (
 from ghtrader.store.questdb.digest import table_digest
 from ghtrader.store.questdb.entry import CoverageEntry, Pending
 from ghtrader.store.questdb.pg import PgClient, as_date, ts_literal
-from ghtrader.store.questdb.reads import IncompleteDay, assemble, day_sql, fetched_columns
+from ghtrader.store.questdb.reads import DayReader, IncompleteDay, assemble, day_sql, fetched_columns
 from ghtrader.store.questdb.wal import WalTracker
-from ghtrader.store.questdb.wire import WireConnection, row_bytes, to_table
+from ghtrader.store.questdb.wire import to_table
 from ghtrader.store.questdb.writes import PendingWrites, send_batch
 
 NIGHT_LEAD_NS = 7 * ilp.NS_PER_DAY  # a trading day's first tick is at most a long weekend earlier
@@ -57,7 +57,8 @@ class QuestDbStore:
     def __init__(self, config: QuestDbConfig) -> None:
         self.config = config
         self.pg = PgClient(config)
-        self.wire = WireConnection(config)
+        self.reader = DayReader(config)
+        self.wire = self.reader.wire
         self.wal = WalTracker(self.pg, config.wal_wait_s)
         self.coverage_spec = coverage_table(config.table_prefix)
         self.no_data_spec = no_data_table(config.table_prefix)
@@ -80,7 +81,7 @@ class QuestDbStore:
     def close(self) -> None:
         self._commit_pending()
         self.pg.close()
-        self.wire.close()
+        self.reader.close()
 
     def tick_spec(self, dataset: str) -> TableSpec:
         dataset_schema(dataset)
@@ -163,7 +164,7 @@ class QuestDbStore:
                 self._written[key] = new
                 self._no_data_local[key] = False
             if self._pending.add(item):
-                self._commit_pending()
+                self._commit_pending(settle=False)
         return PartitionInfo(dataset, symbol, trading_day, table.num_rows, files, digest, True, "written")
 
     @contextmanager
@@ -182,12 +183,15 @@ class QuestDbStore:
             if self._pending.leave():
                 self._commit_pending()
 
-    def _commit_pending(self) -> None:
+    def _commit_pending(self, settle: bool = True) -> None:
+        """Send the pending partitions; ``settle``: also wait until every index row sent is visible."""
         items = self._pending.take()
         if not items:
+            if settle:
+                self.wal.settle(self._index)
             return
         try:
-            send_batch(self.config, self.wal, self.coverage_spec, self.no_data_spec, items)
+            send_batch(self.config, self.wal, self.coverage_spec, self.no_data_spec, items, settle)
         except BaseException:
             with self._lock:  # nothing of the failed batch is known to be committed
                 for p in items:
@@ -330,19 +334,20 @@ class QuestDbStore:
         return schema if columns is None else pa.schema([schema.field(c) for c in columns])
 
     def read_entry(self, e: CoverageEntry, columns: Sequence[str] | None = None) -> pa.Table:
-        """The rows of one index row's day in one binary PGWire round trip, checked against its count."""
+        """The rows of one index row's day, checked against its count (see ``reads`` for the split)."""
         schema, spec = self._schema(e.dataset, columns), self.tick_spec(e.dataset)
         cols = fetched_columns(schema)
         sql = day_sql(spec, cols, e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
-        size = e.rows * row_bytes(len(cols))
         self._visible([spec.name])
-        result = self.wire.query(sql, [e.symbol], size)
-        if result.rows != e.rows and self.wal.lagging(spec.name):  # another writer's WAL not applied yet
+        results = self.reader.fetch(sql, e)
+        held = sum(r.rows for r in results)
+        if held != e.rows and self.wal.lagging(spec.name):  # another writer's WAL not applied yet
             self.wal.wait_applied([spec.name])
-            result = self.wire.query(sql, [e.symbol], size)
-        if result.rows != e.rows:
-            raise IncompleteDay(e.dataset, e.symbol, e.trading_day, e.rows, result.rows, spec.name)
-        return assemble(result, schema, e.symbol, e.trading_day)
+            results = self.reader.fetch(sql, e)
+            held = sum(r.rows for r in results)
+        if held != e.rows:
+            raise IncompleteDay(e.dataset, e.symbol, e.trading_day, e.rows, held, spec.name)
+        return assemble(results, schema, e.symbol, e.trading_day)
 
     def scan_day(self, dataset: str, symbol: str, day: dt.date) -> pa.Table:
         """The rows QuestDB actually holds for a trading day, ignoring the index (for repair)."""

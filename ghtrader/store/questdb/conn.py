@@ -38,6 +38,7 @@ class QuestDbConfig:
     connect_timeout_s: float = 3.0
     batch_rows: int = 100_000
     wal_wait_s: float = 60.0
+    read_streams: int = 2  # PGWire connections one large day read is split over
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> QuestDbConfig:

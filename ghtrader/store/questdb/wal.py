@@ -65,11 +65,11 @@ class WalTracker:
     def wait_applied(self, names: Sequence[str]) -> None:
         """Block until the WAL of ``names`` is applied (``TimeoutError`` after ``wait_s``)."""
         deadline = time.monotonic() + self.wait_s
-        pause = 0.005
+        pause = 0.002
         while True:
             if all(w >= q for _n, _s, w, q in self._state(names)):
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"QuestDB did not apply the WAL of {list(names)} in {self.wait_s}s")
             time.sleep(pause)
-            pause = min(0.05, pause * 2)
+            pause = min(0.025, pause * 2)

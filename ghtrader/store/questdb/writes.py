@@ -2,8 +2,10 @@
 
 Order is the commit protocol: every tick request of the batch first (per table, transactional,
 about ``batch_rows`` rows each, several partitions per request), then one request with all their
-coverage rows (the commit records), then the no-data un-marks; the index rows are then waited for,
-so they are visible to every reader when the batch returns.
+coverage rows (the commit records), then the no-data un-marks. The index rows are waited for only
+when the outermost ``batch()`` exits (``settle``), so they are visible to every reader when the
+write returns; a commit forced mid-batch by ``batch_rows`` does not stop to wait (this process's own
+reads settle first anyway, see ``wal``).
 """
 
 from __future__ import annotations
@@ -51,7 +53,12 @@ class PendingWrites:
 
 
 def send_batch(
-    config: QuestDbConfig, wal: WalTracker, coverage: TableSpec, no_data: TableSpec, items: list[Pending]
+    config: QuestDbConfig,
+    wal: WalTracker,
+    coverage: TableSpec,
+    no_data: TableSpec,
+    items: list[Pending],
+    settle: bool = True,
 ) -> None:
     """Ticks, then coverage rows, then un-marks, over one ILP/HTTP sender; wait for the index rows."""
     from questdb import QuestDBError, Sender
@@ -75,4 +82,5 @@ def send_batch(
                 wal.wrote([no_data.name])
     except QuestDBError as exc:
         raise QuestDbUnavailable(f"QuestDB ILP at {config.ilp_addr} failed: {exc}") from None
-    wal.settle([coverage.name, no_data.name])  # commit records visible to every reader on return
+    if settle:
+        wal.settle([coverage.name, no_data.name])  # commit records visible to every reader on return

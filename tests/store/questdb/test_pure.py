@@ -10,12 +10,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ghtrader.schema import to_arrow
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.questdb.digest import table_digest
 from ghtrader.store.questdb.pg import ts_literal
+from ghtrader.store.questdb.reads import NO_UPPER, SPLIT_MIN_ROWS, joins_strictly, row_ranges
 from ghtrader.store.questdb.sync import plan_day
+from ghtrader.store.questdb.wire_decode import BinaryResult
 
 DAY = dt.date(2025, 3, 4)
 
@@ -86,3 +90,35 @@ def test_sync_decisions(
 ) -> None:
     plan = plan_day(q, lake, index, same, prefer)  # type: ignore[arg-type]
     assert (plan[0] if plan else None) == want
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 500_000), st.integers(1, 4))
+def test_row_ranges_cover_every_row_once(rows: int, streams: int) -> None:
+    """Small days are one range; large ones split into contiguous ranges whose last one is open."""
+    ranges = row_ranges(rows, streams)
+    assert len(ranges) == (1 if rows < SPLIT_MIN_ROWS else streams)
+    assert ranges[0][0] == 0 and ranges[-1][1] == NO_UPPER
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(lo < hi for lo, hi in ranges[:-1])
+
+
+def _result(ns: list[int]) -> BinaryResult:
+    values = np.array([ns], dtype=np.int64).reshape(1, len(ns))
+    valid = np.ones_like(values, dtype=np.bool_)
+    return BinaryResult(
+        ("datetime_ns",),
+        (20,),
+        len(ns),
+        values,
+        np.zeros_like(values, np.int32),
+        valid,
+        np.empty(0, np.uint8),
+    )
+
+
+def test_parts_join_only_when_strictly_increasing() -> None:
+    assert joins_strictly([_result([1, 2, 3])])
+    assert joins_strictly([_result([1, 2]), _result([3, 4])])
+    assert not joins_strictly([_result([1, 2, 3]), _result([3, 4])])  # a row read twice
+    assert not joins_strictly([_result([1, 5]), _result([3, 4])])  # ranges out of order

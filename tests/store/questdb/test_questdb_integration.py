@@ -24,10 +24,12 @@ from ghtrader.schedule.oi_rule import compute_schedule, schedule_hash
 from ghtrader.sources.sim import SimConfig, SimSource
 from ghtrader.store.ingest import IngestSummary, ingest_source_days, plan_symbols
 from ghtrader.store.lake import ParquetLake
+from ghtrader.store.questdb import reads
 from ghtrader.store.questdb.backend import QuestDbStore
 from ghtrader.store.questdb.digest import table_digest
 from ghtrader.store.questdb.dual import DualStore
 from ghtrader.store.questdb.health import check_health
+from ghtrader.store.questdb.reads import NO_UPPER, row_ranges
 from ghtrader.store.questdb.schedule import read_schedule, write_schedule
 
 pytestmark = pytest.mark.questdb
@@ -120,6 +122,27 @@ def test_values_equal_the_lake(world: dict[str, Any], qdb: QuestDbStore) -> None
     cols = ["datetime_ns", "trading_day", "bid_volume3", "last_price"]
     got = world["dual"].read_range("ticks", SYMBOLS[0], START, END, cols)
     assert got.equals(lake.read_range("ticks", SYMBOLS[0], START, END, cols))
+    assert any(len(row_ranges(e.rows, 2)) == 2 for e in qdb.coverage("ticks")), "no day took the split path"
+
+
+def test_ranges_that_do_not_join_fall_back_to_one_query(
+    world: dict[str, Any], qdb: QuestDbStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row ranges that overlap (as a write applied between the two range queries would make them)
+    are detected by the join check; the day is then read in one query, never with a repeated row."""
+    lake: ParquetLake = world["lake"]
+    e = max(qdb.coverage("ticks"), key=lambda e: e.rows)
+
+    def overlapping(rows: int, streams: int) -> list[tuple[int, int]]:
+        return [(0, rows // 2 + 1), (rows // 2, NO_UPPER)]
+
+    monkeypatch.setattr(reads, "row_ranges", overlapping)
+    queries: list[str] = []
+    real = qdb.wire.query
+    monkeypatch.setattr(qdb.wire, "query", lambda sql, *a: queries.append(sql) or real(sql, *a))
+    got = qdb.read_day("ticks", e.symbol, e.trading_day)
+    assert got.equals(lake.read_day("ticks", e.symbol, e.trading_day))
+    assert [("LIMIT" in q) for q in queries] == [True, False]  # first range, then the whole day
 
 
 def test_reingest_adds_no_duplicates(world: dict[str, Any], qdb: QuestDbStore) -> None:

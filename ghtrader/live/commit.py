@@ -16,12 +16,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ghtrader.store.base import PartitionInfo, check_partition_table, dataset_schema
 from ghtrader.store.files import ParquetOptions
 from ghtrader.store.lake import ParquetLake
-from ghtrader.store.manifest import Manifest, read_manifest
+from ghtrader.store.manifest import Manifest
 from ghtrader.store.partition import append_part
 
 COMMAND = "ghtrader record"
@@ -33,20 +32,21 @@ LIVE_OPTIONS = ParquetOptions(compression="lz4", compression_level=1)
 def append_partition(lake: ParquetLake, dataset: str, symbol: str, day: dt.date, table: pa.Table) -> Manifest:
     """Commit ``table`` (rows later than the partition's last row) as one more file of the partition.
 
-    The commit itself is the data layer's ``append_part`` (under the symbol's writer lock).
+    The commit itself is the data layer's ``append_part`` (under the symbol's writer lock, which
+    also checks the rows start after the stored last row).
     """
     table = check_partition_table(table, dataset_schema(dataset), symbol, day)
     pdir = lake.partition_dir(dataset, symbol, day)
-    old = read_manifest(pdir)
-    lo = int(pc.min(table["datetime_ns"]).as_py())
-    if old is not None and old.max_datetime_ns is not None and lo <= old.max_datetime_ns:
-        raise ValueError(
-            f"append to {symbol} {day}: first new row {lo} is not after the stored last row {old.max_datetime_ns}"
-        )
     manifest = append_part(
-        pdir, table, dataset=dataset, options=LIVE_OPTIONS, durable=lake.durable, command=COMMAND
+        pdir,
+        table,
+        dataset=dataset,
+        options=LIVE_OPTIONS,
+        durable=lake.durable,
+        command=COMMAND,
+        after_last=True,
     )
-    if old is None:
+    if len(manifest.files) == 1:  # the partition's first file: it is no longer a no-data day
         lake._unmark_no_data(dataset, symbol, day)
     return manifest
 

@@ -24,7 +24,11 @@ TickCallback = Callable[[pd.DataFrame], None]
 
 @runtime_checkable
 class TickFeed(Protocol):
-    """Iterator/callback interface over a live tick subscription."""
+    """Iterator/callback interface over a live tick subscription.
+
+    A feed may also have ``open()``: called before iterating, it does the slow set-up (the sim feed
+    generates its day) so that the ticks released from then on arrive without a stall.
+    """
 
     symbols: tuple[str, ...]
 

@@ -36,9 +36,10 @@ from ghtrader.live.commit import append_partition, compact_partition, last_store
 from ghtrader.live.gaps import Gap, GapLog
 from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_rows
 from ghtrader.live.metrics import RecorderMetrics
+from ghtrader.live.staging import Chunks, PartKey, Staging
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
-from ghtrader.schema import TICK_COLUMNS, to_arrow, to_pandas
+from ghtrader.schema import TICK_COLUMNS, to_pandas
 from ghtrader.store.base import dataset_schema
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.quarantine import quarantine_rows
@@ -55,7 +56,8 @@ class RecorderConfig:
     stale_s: float = 60.0
     validate_every_s: float = 0.5
     max_files: int = 64  # compact a partition once it has this many files
-    commit_workers: int = 32  # partitions committed in parallel (fsync waits overlap)
+    commit_workers: int = 8  # symbols committed in parallel (fsync waits overlap; more threads only contend)
+    flush_groups: int = 4  # timer flushes are staggered over this many symbol groups (see ``staging``)
     dataset: str = "ticks"
     source: str = "sim"
 
@@ -69,6 +71,8 @@ class FlushResult:
     taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
     feed_lag_s: float = 0.0  # how far the newest received tick was behind the clock at taken_at
     latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
+    group: int | None = None  # the flush group committed (None: every group)
+    symbols: tuple[str, ...] = ()  # symbols whose staged rows this flush committed
 
 
 class Recorder:
@@ -110,7 +114,7 @@ class Recorder:
         self._gap_pending: dict[str, tuple[str, int | None]] = {}  # symbol -> (reason, gap start)
         self._context = pd.DataFrame(columns=TICK_COLUMNS)  # last accepted row per symbol
         self._pending: list[tuple[pd.DataFrame, np.ndarray]] = []
-        self._clean: list[tuple[pd.DataFrame, np.ndarray]] = []
+        self._staging = Staging(dataset_schema(config.dataset), config.flush_groups)
         self._rejected: list[pd.DataFrame] = []
         self._touched: dict[tuple[str, dt.date], int] = {}  # partition -> files after the last append
         self._pool = ThreadPoolExecutor(max_workers=config.commit_workers, thread_name_prefix="commit")
@@ -228,7 +232,7 @@ class Recorder:
                     self.metrics.quarantined.labels(s, str(r).split(":")[0]).inc(n)
                 self.buffered -= len(bad)
             if len(clean):
-                self._clean.append((clean, clean_recv))
+                self._staging.add(clean, clean_recv)
                 self._set_context(clean.drop_duplicates("symbol", keep="last"))
 
     def _set_context(self, rows: pd.DataFrame) -> None:
@@ -239,68 +243,72 @@ class Recorder:
         )
 
     # ------------------------------------------------------------------ commit
-    def flush(self, reason: str = "timer") -> FlushResult:
-        """Commit everything accepted so far; quarantine rejects. Serialized across threads."""
+    def flush(self, reason: str = "timer", group: int | None = None) -> FlushResult:
+        """Commit what was accepted so far (of one flush ``group``, or all); quarantine rejects.
+
+        Serialized across threads.
+        """
         with self._flush_lock:
             t0 = time.perf_counter()
             self.process()
             with self._buf:
-                clean, self._clean = self._clean, []
+                staged = self._staging.take(group)
                 rejected, self._rejected = self._rejected, []
                 taken_at = self.wall()
                 newest = max(self.last_ns.values(), default=None)
             lag = taken_at - self.wall_at(newest) if newest is not None else 0.0
-            result = FlushResult(taken_at=taken_at, feed_lag_s=lag)
+            result = FlushResult(taken_at=taken_at, feed_lag_s=lag, group=group)
             if rejected:
                 bad = pd.concat(rejected, ignore_index=True)
                 quarantine_rows(
                     self.config.quarantine_dir, self.config.dataset, bad, source=self.config.source
                 )
                 result.quarantined = len(bad)
-            if clean:
-                frame = pd.concat([f for f, _ in clean], ignore_index=True)
-                recv = np.concatenate([r for _, r in clean])
-                result.partitions = self._commit(frame)
-                result.rows = len(frame)
+            if staged:
+                committed, error = self._commit(staged)
                 done = self.wall()
-                result.latencies = done - recv
+                recv = np.concatenate([r for k in committed for _, r in staged[k]] or [np.empty(0)])
+                result.partitions, result.rows, result.latencies = len(committed), len(recv), done - recv
+                result.symbols = tuple(sorted({k[0] for k in committed}))
                 for r in np.unique(recv):
                     self.metrics.durable_latency.observe(done - float(r))
                 with self._buf:
-                    self.buffered -= len(frame)
+                    self.buffered -= len(recv)
                     self.metrics.buffered.set(self.buffered)
+                    self._staging.put_back(staged, staged.keys() - committed)  # ahead of newer rows
+                if error is not None:
+                    raise error
             result.seconds = time.perf_counter() - t0
             self.metrics.flush_seconds.observe(result.seconds)
             self.metrics.flushes.labels(reason).inc()
             return result
 
-    def _commit(self, frame: pd.DataFrame) -> int:
-        schema = dataset_schema(self.config.dataset)
-        table = to_arrow(frame, schema).sort_by(
-            [("symbol", "ascending"), ("trading_day", "ascending"), ("datetime_ns", "ascending")]
-        )
-        parts: dict[str, list[tuple[dt.date, pa.Table]]] = {}
-        sym = table["symbol"].to_numpy(zero_copy_only=False)
-        day = table["trading_day"].to_numpy(zero_copy_only=False)
-        starts = np.flatnonzero(np.r_[True, (sym[1:] != sym[:-1]) | (day[1:] != day[:-1])])
-        ends = np.r_[starts[1:], len(sym)]
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            d = day[a]
-            d = d.astype("datetime64[D]").astype(object) if isinstance(d, np.datetime64) else d
-            parts.setdefault(str(sym[a]), []).append((d, table.slice(a, b - a)))
+    def _commit(self, staged: dict[PartKey, Chunks]) -> tuple[set[PartKey], Exception | None]:
+        """Append each staged partition (symbols in parallel); the committed keys and the first error.
 
-        def commit_symbol(item: tuple[str, list[tuple[dt.date, pa.Table]]]) -> int:
-            symbol, items = item
+        A partition that failed (and the symbol's later ones) stays uncommitted, so the caller can
+        stage it again: nothing is dropped and nothing is appended twice.
+        """
+        parts: dict[str, list[tuple[dt.date, pa.Table]]] = {}
+        for (symbol, d), chunks in sorted(staged.items()):
+            parts.setdefault(symbol, []).append((d, pa.concat_tables([t for t, _ in chunks])))
+        committed: set[PartKey] = set()
+
+        def commit_symbol(symbol: str, items: list[tuple[dt.date, pa.Table]]) -> None:
             with self.lock(symbol):
                 for d, part in items:
                     m = append_partition(self.lake, self.config.dataset, symbol, d, part)
+                    committed.add((symbol, d))
                     self._touched[(symbol, d)] = len(m.files)
                     if self.questdb is not None:
                         self._qdb_dirty.add((symbol, d))
                     self.metrics.written.labels(symbol).inc(part.num_rows)
-            return len(items)
 
-        return sum(self._pool.map(commit_symbol, parts.items()))
+        jobs = [self._pool.submit(commit_symbol, symbol, items) for symbol, items in parts.items()]
+        first = next((e for e in (j.exception() for j in jobs) if e is not None), None)
+        if first is not None and not isinstance(first, Exception):
+            raise first  # KeyboardInterrupt and the like are not a failed commit
+        return committed, first
 
     def compact(self) -> int:
         """Fold into one file each partition whose trading day is over or that has many files.

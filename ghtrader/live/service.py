@@ -21,6 +21,7 @@ from ghtrader.live.feed import TickFeed
 from ghtrader.live.gaps import GapLog, gaps_path
 from ghtrader.live.metrics import RecorderMetrics
 from ghtrader.live.recorder import FlushResult, Recorder, RecorderConfig
+from ghtrader.live.staging import FlushSchedule
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
 from ghtrader.store.lake import ParquetLake
@@ -117,30 +118,30 @@ def _log_flush(daemon: Daemon, res: FlushResult, trigger: str) -> None:
         rows=res.rows,
         parts=res.partitions,
         ms=round(res.seconds * 1e3, 1),
-        taken_at=round(res.taken_at, 3),  # everything received before this wall time is durable
+        taken_at=round(res.taken_at, 3),  # what these symbols received before this is durable
         feed_lag_s=round(res.feed_lag_s, 3),
         trigger=trigger,
+        group=res.group,
+        symbols=list(res.symbols),
     )
 
 
 def _flusher(daemon: Daemon, recorder: Recorder, clock: MarketClock, flush_s: float) -> None:
-    next_timer = time.monotonic() + flush_s
+    """Timer flushes (one symbol group per ``flush_s / groups``, see ``staging``); all at session ends."""
+    schedule = FlushSchedule(flush_s, recorder.config.flush_groups)
     session_end = clock.window_end(clock.market_ns())
-    while not daemon.sleep(min(0.05, flush_s)):
+    while not daemon.sleep(min(0.05, schedule.slot)):
         try:
             now_ns = clock.market_ns()
             if now_ns >= session_end:
                 res = recorder.flush("session_end")
                 session_end = clock.window_end(now_ns)
                 _log_flush(daemon, res, "session_end")
-                next_timer = time.monotonic() + flush_s
-            elif time.monotonic() >= next_timer:
-                next_timer += flush_s
-                res = recorder.flush("timer")
+                schedule.restart(time.monotonic())
+            elif (group := schedule.due(time.monotonic())) is not None:
+                res = recorder.flush("timer", group=group)
                 if res.rows:
                     _log_flush(daemon, res, "timer")
-                if time.monotonic() > next_timer:  # fell behind: do not queue up flushes
-                    next_timer = time.monotonic() + flush_s
         except Exception as exc:  # keep buffering; the next flush retries (nothing was dropped)
             recorder.metrics.errors.inc()
             log_event(daemon.log, "flush_failed", 40, error=f"{type(exc).__name__}: {exc}")
@@ -214,6 +215,9 @@ def run_record(
                 recorder.mark_reconnect()
                 log_event(d.log, "feed_reconnect")
             first = False
+            prepare = getattr(feed, "open", None)  # e.g. the sim feed generates its day first
+            if prepare is not None:
+                prepare()
             log_event(d.log, "feed_open", market_ns=clock.market_ns())  # ticks from here on arrive
             try:
                 for batch in feed:

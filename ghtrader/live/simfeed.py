@@ -4,8 +4,11 @@ Each poll releases the sim ticks whose market time passed since the previous pol
 the clock at start-up are never delivered: they happened while the recorder was down, exactly as
 with a real feed (the gap log and the nightly batch ingest recover them).
 
-Trap: generating a sim day takes seconds; the release window is taken *before* a day is generated,
-so ticks whose time passed during generation arrive late (in one larger batch) but are not lost.
+Trap: generating a sim day takes seconds. ``open`` generates the current day *before* the release
+window starts (ticks whose time passes meanwhile are downtime, like the restart itself), and the next
+trading day is generated in the background while the current one plays, so the feed never stalls for
+seconds mid-run; a stalled feed lags the clock, and a flush taken during a stall would leave the
+lagging ticks unflushed for longer than the flush interval.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -48,24 +52,46 @@ class VirtualSimFeed:
         self._day: dt.date | None = None
         self._frame = pd.DataFrame(columns=TICK_COLUMNS)
         self._ns = np.empty(0, dtype=np.int64)
+        self._ahead = ThreadPoolExecutor(1, thread_name_prefix="sim-next-day")
+        self._next: tuple[dt.date, Future[tuple[list[str], pd.DataFrame]]] | None = None
+        self._ahead_at = 0
 
     def close(self) -> None:
         self._closed = True
+        self._ahead.shutdown(wait=False, cancel_futures=True)
+
+    def open(self) -> None:
+        """Generate the current trading day now (before any tick is released)."""
+        day = self.clock.timeline.calendar.trading_day_of(self.clock.market_ns())
+        if day is not None and day != self._day:
+            self._load(day)
 
     def day_symbols(self, day: dt.date) -> list[str]:
         if self.only is not None:
             return list(self.only)
         return sorted(s for v in self.varieties for s in self.source.list_symbols(v, day))
 
-    def _load(self, day: dt.date) -> None:
+    def _generate(self, day: dt.date) -> tuple[list[str], pd.DataFrame]:
         syms = self.day_symbols(day)
         batch = self.source.fetch_day(syms, day)
         frames = [f for f in batch.ticks.values() if len(f)]
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TICK_COLUMNS)
-        self._frame = df.sort_values("datetime_ns", kind="stable").reset_index(drop=True)
+        return syms, df.sort_values("datetime_ns", kind="stable").reset_index(drop=True)
+
+    def _load(self, day: dt.date) -> None:
+        ahead = self._next
+        syms, self._frame = ahead[1].result() if ahead and ahead[0] == day else self._generate(day)
         self._ns = self._frame["datetime_ns"].to_numpy(dtype=np.int64)
         self._day = day
         self.symbols = tuple(syms)
+        self._next = None
+        # the next day is generated once half of this one has played (not right after a restart)
+        self._ahead_at = int(self._ns[len(self._ns) // 2]) if len(self._ns) else 0
+
+    def _generate_ahead(self, now: int) -> None:
+        if self._next is None and self._day is not None and now >= self._ahead_at and not self._closed:
+            nxt = self.clock.timeline.calendar.next_trading_day(self._day)
+            self._next = (nxt, self._ahead.submit(self._generate, nxt))
 
     def _release(self, lo_ns: int, hi_ns: int) -> pd.DataFrame:
         a = int(np.searchsorted(self._ns, lo_ns, side="right"))
@@ -84,6 +110,7 @@ class VirtualSimFeed:
                     if len(tail):
                         yield tail
                 self._load(day)
+            self._generate_ahead(now)
             batch = self.dedup(self._release(released, now))
             released = now
             if len(batch):

@@ -27,6 +27,7 @@ from typing import Any
 
 LOCK_NAME = "_lock"
 POLL_S = 0.05
+RECORD_BYTES = 512  # the holder record's fixed size (the command is cut to 200 characters)
 WAIT_REPORT_S = 5.0
 
 WaitFn = Callable[[dict[str, Any]], None]
@@ -167,9 +168,12 @@ def _acquire_file(
                     next_report = now + WAIT_REPORT_S
                 time.sleep(POLL_S)
         since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        record = json.dumps({"pid": os.getpid(), "command": command, "since": since}).encode()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, record + b"\n", 0)
+        record = json.dumps({"pid": os.getpid(), "command": command, "since": since}).encode() + b"\n"
+        # padded to a fixed size and overwritten in place: no truncate (a metadata change the
+        # filesystem journals) on every commit; JSON readers ignore the trailing spaces
+        if os.fstat(fd).st_size > RECORD_BYTES:
+            os.ftruncate(fd, 0)
+        os.pwrite(fd, record.ljust(RECORD_BYTES), 0)
         return fd
     except BaseException:
         os.close(fd)

@@ -61,14 +61,22 @@ class Manifest:
     partition_columns: tuple[PartitionColumn, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["trading_day"] = self.trading_day.isoformat()
-        d["files"] = [asdict(f) for f in self.files]
-        d["format"] = FORMAT
+        # built by hand: ``asdict`` deep-copies every entry, a cost each live flush pays per partition
+        d: dict[str, Any] = {
+            "dataset": self.dataset,
+            "symbol": self.symbol,
+            "trading_day": self.trading_day.isoformat(),
+            "schema_hash": self.schema_hash,
+            "rows": self.rows,
+            "files": [
+                {"name": f.name, "rows": f.rows, "sha256": f.sha256, "bytes": f.bytes} for f in self.files
+            ],
+            "min_datetime_ns": self.min_datetime_ns,
+            "max_datetime_ns": self.max_datetime_ns,
+            "format": FORMAT,
+        }
         if self.partition_columns:  # absent key keeps legacy manifests byte-identical
             d["partition_columns"] = [asdict(c) for c in self.partition_columns]
-        else:
-            d.pop("partition_columns")
         return d
 
     @classmethod

@@ -272,13 +272,15 @@ def append_part(
     options: ParquetOptions = DEFAULT_OPTIONS,
     durable: bool = True,
     command: str | None = None,
+    after_last: bool = False,
 ) -> Manifest:
     """Add ``table`` as one more data file of partition ``pdir`` (e.g. a live recorder's flush).
 
     The new manifest lists the old files plus the new one (rows, bounds combined) and is written
     atomically under the symbol lock, so readers see the partition before or after the flush.
     The schema must match the committed one; re-appending identical bytes is a no-op. Rows are not
-    re-sorted across files: append parts in time order.
+    re-sorted across files: append parts in time order (``after_last`` refuses, under the lock, a
+    table whose first ``datetime_ns`` is not after the stored last one).
     """
     root, symbol, day = partition_key(pdir)
     stored, hidden = split_hive_columns(table, symbol, day)
@@ -294,10 +296,15 @@ def append_part(
                 raise ValueError(f"{pdir}: appended part has another schema than the partition")
             if any(f.name == name for f in old.files):
                 return old
+        lo, hi = _bounds(table)
+        last = old.max_datetime_ns if after_last and old is not None else None
+        if last is not None and (lo is None or lo <= last):
+            raise ValueError(
+                f"append to {symbol} {day}: first new row {lo} is not after the stored last row {last}"
+            )
         pdir.mkdir(parents=True, exist_ok=True)
         atomic_write(pdir / name, data, durable=durable)
         entry = FileEntry(name, table.num_rows, digest, data.size)
-        lo, hi = _bounds(table)
         if old is None:
             manifest = Manifest(
                 dataset, symbol, day, schema_hash(table.schema), table.num_rows, (entry,), lo, hi, hidden

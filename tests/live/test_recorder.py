@@ -269,3 +269,36 @@ def test_questdb_mirror_is_synced_off_the_flush_path_and_retried(
     assert qdb.rows == {
         (s, DAY): lake.manifest("ticks", s, DAY).rows for s in day_ticks.iloc[:800]["symbol"].unique()
     }  # type: ignore[union-attr]
+
+
+def test_failed_commit_is_restaged_without_loss_or_duplicate(
+    tmp_path: Path,
+    calendar,
+    book,
+    day_ticks,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A partition whose commit fails (disk full) stays staged; the next flush commits it once."""
+    syms = sorted(day_ticks["symbol"].unique())
+    first = day_ticks.iloc[:2000]
+    held = int((first["symbol"] == syms[1]).sum())
+    rec = make_recorder(tmp_path, calendar, book)
+    rec.accept(first)
+    failed: list[str] = []
+
+    def flaky(lake, dataset, symbol, day, table):  # noqa: ANN001, ANN202
+        if symbol == syms[1] and not failed:
+            failed.append(symbol)
+            raise OSError("disk full")
+        return append_partition(lake, dataset, symbol, day, table)
+
+    monkeypatch.setattr("ghtrader.live.recorder.append_partition", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        rec.flush()
+    assert rec.buffered == held  # the other symbol's rows are durable, these still staged
+    rec.accept(day_ticks.iloc[2000:3000])
+    res = rec.flush()
+    assert res.rows == held + 1000 and rec.buffered == 0
+    got = stored(tmp_path, syms).sort_values(["symbol", "datetime_ns"], ignore_index=True)
+    want = day_ticks.iloc[:3000].sort_values(["symbol", "datetime_ns"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)

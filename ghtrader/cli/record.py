@@ -24,6 +24,13 @@ def record(
         typer.Option(envvar="GHTRADER_RECORD_SYMBOLS", help="only these contracts (comma-separated)"),
     ] = None,
     flush_s: Annotated[float, typer.Option(envvar="GHTRADER_RECORD_FLUSH_S", help="flush interval, s")] = 2.0,
+    flush_groups: Annotated[
+        int,
+        typer.Option(
+            envvar="GHTRADER_RECORD_FLUSH_GROUPS",
+            help="timer flushes staggered over this many symbol groups (each partition still every --flush-s)",
+        ),
+    ] = 4,
     start_at: Annotated[
         str | None,
         typer.Option(
@@ -59,8 +66,8 @@ def record(
         settings = settings_for(data_dir)
         if source not in ("sim", "tqsdk"):
             raise CliError(f"--source must be sim or tqsdk, got {source!r}")
-        if flush_s <= 0 or speed <= 0:
-            raise CliError("--flush-s and --speed must be > 0")
+        if flush_s <= 0 or speed <= 0 or flush_groups < 1:
+            raise CliError("--flush-s and --speed must be > 0, --flush-groups >= 1")
         for v in parse_list(var):  # the same answer to an unsupported variety as every command
             check_variety(v)
         opts = RecordOptions(
@@ -70,6 +77,7 @@ def record(
             data_dir=settings.data_dir.absolute(),
             run_dir=(run_dir or settings.runs_dir / "daemons").absolute(),
             flush_s=flush_s,
+            flush_groups=flush_groups,
             start_at=start_at,
             speed=speed,
             port=port,

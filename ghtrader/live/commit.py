@@ -14,14 +14,16 @@ monotonic de-duplication guarantees it and ``append_partition`` refuses anything
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
+import numpy as np
 import pyarrow as pa
 
 from ghtrader.store.base import PartitionInfo, check_partition_table, dataset_schema
 from ghtrader.store.files import ParquetOptions
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.manifest import Manifest
-from ghtrader.store.partition import append_part
+from ghtrader.store.partition import append_part, read_files
 
 COMMAND = "ghtrader record"
 # Live parts are LZ4: zstd costs ~7x more CPU per flush and would break the latency bound at high
@@ -66,4 +68,26 @@ def last_stored_ns(lake: ParquetLake, dataset: str, symbol: str) -> int | None:
         m = lake.manifest(dataset, symbol, day)
         if m is not None and m.max_datetime_ns is not None:
             return int(m.max_datetime_ns)
+    return None
+
+
+def last_stored_row(lake: ParquetLake, dataset: str, symbol: str) -> pa.Table | None:
+    """The symbol's last stored row (a one-row table), reading only its newest partition's last file.
+
+    Trap: a restart seeds every symbol from here while the feed is already open; reading whole
+    partitions (up to ``max_files`` appended parts each) would stall the feed for seconds. Appended
+    parts are in time order, so the last file holds the last row; if it does not (a partition
+    written otherwise), the whole partition is read.
+    """
+    for day in reversed(lake.days(dataset, symbol)):
+        m = lake.manifest(dataset, symbol, day)
+        if m is None or not m.files or m.max_datetime_ns is None:
+            continue
+        pdir = lake.partition_dir(dataset, symbol, day)
+        table = read_files(pdir, replace(m, files=m.files[-1:]))
+        ns = table["datetime_ns"].to_numpy()
+        if not len(ns) or int(ns.max()) != m.max_datetime_ns:
+            table = lake.read_day(dataset, symbol, day)
+            ns = table["datetime_ns"].to_numpy()
+        return table.slice(int(np.argmax(ns)), 1)
     return None

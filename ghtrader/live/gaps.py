@@ -19,8 +19,14 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ghtrader.live.clock import SymbolSessions
+    from ghtrader.market.calendar import TradingCalendar
 
 GAPS_FILE = Path("live") / "gaps.jsonl"
+OPEN_GRACE_NS = 2_000_000_000  # a first tick this close to the session open is no gap
 
 
 @dataclass(frozen=True)
@@ -122,3 +128,39 @@ def gap_days(gaps: Iterable[Gap]) -> dict[dt.date, list[str]]:
     for g in gaps:
         out.setdefault(g.trading_day, set()).add(g.symbol)
     return {d: sorted(s) for d, s in sorted(out.items())}
+
+
+def first_tick_gaps(
+    calendar: TradingCalendar,
+    sessions: SymbolSessions,
+    pending: dict[str, tuple[str, int | None]],
+    firsts: Iterable[tuple[str, int]],
+) -> list[Gap]:
+    """The gaps a symbol's first tick after a (re)start or reconnect reveals.
+
+    ``pending[symbol]`` is (reason, the last tick known before: stored or received, None at a first
+    start). Trap: when that last tick is on an earlier trading day, the earlier day's tail after it
+    is a gap too, and the new day's gap starts at its session open (not at the old tick).
+    """
+    gaps = []
+    for sym, t in firsts:
+        if sym not in pending:
+            continue
+        reason, prev = pending[sym]
+        t = int(t)
+        day = calendar.trading_day_of(t)
+        if day is None:
+            continue
+        prev_day = calendar.trading_day_of(prev) if prev is not None else None
+        if prev is not None and prev_day is not None and prev_day != day:
+            windows = sessions.windows(sym, prev_day)  # the earlier day's unrecorded tail
+            if windows and windows[-1][1] > prev:
+                gaps.append(Gap(sym, prev_day, prev, windows[-1][1], reason))
+        if prev is None or prev_day != day:
+            windows = sessions.windows(sym, day)  # nothing stored this day: from its open
+            prev = windows[0][0] if windows else None
+            if prev is None or t - prev < OPEN_GRACE_NS:
+                continue
+        if t > prev:
+            gaps.append(Gap(sym, day, prev, t, reason))
+    return gaps

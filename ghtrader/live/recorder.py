@@ -32,8 +32,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ghtrader.live.clock import SymbolSessions
-from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
-from ghtrader.live.gaps import Gap, GapLog
+from ghtrader.live.commit import append_partition, compact_partition, last_stored_row
+from ghtrader.live.gaps import Gap, GapLog, first_tick_gaps
 from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_rows
 from ghtrader.live.metrics import RecorderMetrics
 from ghtrader.live.staging import Chunks, PartKey, Staging
@@ -56,6 +56,7 @@ class RecorderConfig:
     stale_s: float = 60.0
     validate_every_s: float = 0.5
     max_files: int = 64  # compact a partition once it has this many files
+    compact_per_round: int = 4  # partitions compacted per compactor round (every 5 s)
     commit_workers: int = 8  # symbols committed in parallel (fsync waits overlap; more threads only contend)
     flush_groups: int = 4  # timer flushes are staggered over this many symbol groups (see ``staging``)
     dataset: str = "ticks"
@@ -126,14 +127,12 @@ class Recorder:
     # ------------------------------------------------------------------ intake
     def _seed(self, symbol: str) -> None:
         """Watermark from the lake; the stored last row becomes the gate's context row."""
-        last = last_stored_ns(self.lake, self.config.dataset, symbol)
-        if last is not None:
+        row = last_stored_row(self.lake, self.config.dataset, symbol)
+        last = int(row["datetime_ns"][0].as_py()) if row is not None else None
+        if row is not None and last is not None:
             self.watermark[symbol] = last
             self.last_ns[symbol] = last
-            day = self.calendar.trading_day_of(last)
-            if day is not None:
-                table = self.lake.read_day(self.config.dataset, symbol, day)
-                self._set_context(to_pandas(table.slice(table.num_rows - 1))[TICK_COLUMNS])
+            self._set_context(to_pandas(row)[TICK_COLUMNS])
         else:
             self.watermark[symbol] = np.iinfo(np.int64).min
         self._gap_pending[symbol] = ("restart", last) if last is not None else ("start", None)
@@ -189,31 +188,15 @@ class Recorder:
     def _record_gaps(self, kept: pd.DataFrame) -> None:
         if not self._gap_pending:
             return
-        gaps = []
         firsts = kept.drop_duplicates("symbol")
-        for sym, t in zip(firsts["symbol"], firsts["datetime_ns"], strict=True):
-            pending = self._gap_pending.pop(sym, None)
-            if pending is None:
-                continue
-            reason, prev = pending
-            t = int(t)
-            day = self.calendar.trading_day_of(t)
-            if day is None:
-                continue
-            prev_day = self.calendar.trading_day_of(prev) if prev is not None else None
-            if prev is not None and prev_day is not None and prev_day != day:
-                # the earlier day's tail after its last stored row was never recorded
-                windows = self.sessions.windows(sym, prev_day)
-                if windows and windows[-1][1] > prev:
-                    gaps.append(Gap(sym, prev_day, prev, windows[-1][1], reason))
-            if prev is None or prev_day != day:
-                windows = self.sessions.windows(sym, day)  # nothing stored this day: from its open
-                prev = windows[0][0] if windows else None
-                if prev is None or t - prev < 2_000_000_000:  # first tick at the open: no gap
-                    continue
-            if t > prev:
-                gaps.append(Gap(sym, day, prev, t, reason))
-        for g in self.gaps.record(gaps):
+        pending = {}
+        for sym in firsts["symbol"]:
+            if sym in self._gap_pending:
+                pending[sym] = self._gap_pending.pop(sym)
+        found = first_tick_gaps(
+            self.calendar, self.sessions, pending, zip(firsts["symbol"], firsts["datetime_ns"], strict=True)
+        )
+        for g in self.gaps.record(found):
             self.metrics.gaps.labels(g.reason).inc()
 
     def process(self) -> None:
@@ -317,11 +300,14 @@ class Recorder:
         holding up a flush for it would break the tick-to-durable latency bound.
         """
         today = self.calendar.trading_day_of(self.market_now())
-        todo = sorted(
-            k
+        due = [
+            (k[1] >= (today or k[1]), -n, k)  # past days first, then the most files
             for k, n in list(self._touched.items())
             if (today is not None and k[1] < today) or n >= self.config.max_files
-        )
+        ]
+        # a few per round: partitions reach max_files together, and a burst of rewrites would
+        # starve the feed thread and hold the symbols' locks that their flushes wait for
+        todo = [k for *_, k in sorted(due)[: self.config.compact_per_round]]
         for symbol, d in todo:
             with self.lock(symbol):
                 compact_partition(self.lake, self.config.dataset, symbol, d)

@@ -63,6 +63,7 @@ class RecordOptions:
     data_dir: Path
     run_dir: Path
     flush_s: float = 2.0
+    flush_groups: int = 4
     start_at: str | None = None
     speed: float = 1.0
     port: int = 9108
@@ -167,6 +168,7 @@ def run_record(
         RecorderConfig(
             quarantine_dir=quarantine_dir or opts.data_dir / "quarantine",
             flush_s=opts.flush_s,
+            flush_groups=opts.flush_groups,
             stale_s=opts.stale_s,
             source=opts.source,
         ),

@@ -26,6 +26,8 @@ from ghtrader.live.feed import MonotonicDedup
 from ghtrader.schema import TICK_COLUMNS
 from ghtrader.sources.base import DaySource
 
+AHEAD_S = 60.0  # wall seconds before a day's last tick at which the next day starts generating
+
 
 class VirtualSimFeed:
     """Live ticks of every listed contract of ``varieties`` (or just ``symbols``) on a virtual clock."""
@@ -54,7 +56,6 @@ class VirtualSimFeed:
         self._ns = np.empty(0, dtype=np.int64)
         self._ahead = ThreadPoolExecutor(1, thread_name_prefix="sim-next-day")
         self._next: tuple[dt.date, Future[tuple[list[str], pd.DataFrame]]] | None = None
-        self._ahead_at = 0
 
     def close(self) -> None:
         self._closed = True
@@ -85,11 +86,13 @@ class VirtualSimFeed:
         self._day = day
         self.symbols = tuple(syms)
         self._next = None
-        # the next day is generated once half of this one has played (not right after a restart)
-        self._ahead_at = int(self._ns[len(self._ns) // 2]) if len(self._ns) else 0
 
     def _generate_ahead(self, now: int) -> None:
-        if self._next is None and self._day is not None and now >= self._ahead_at and not self._closed:
+        """Start generating the next day once this one's last tick is ``AHEAD_S`` wall seconds away
+        (not earlier: right after a restart the CPU belongs to catching up and seeding)."""
+        if self._next is not None or self._day is None or self._closed or not len(self._ns):
+            return
+        if self.clock.wall_at(int(self._ns[-1])) - self.clock.wall_at(now) <= AHEAD_S:
             nxt = self.clock.timeline.calendar.next_trading_day(self._day)
             self._next = (nxt, self._ahead.submit(self._generate, nxt))
 

@@ -302,3 +302,37 @@ def test_failed_commit_is_restaged_without_loss_or_duplicate(
     got = stored(tmp_path, syms).sort_values(["symbol", "datetime_ns"], ignore_index=True)
     want = day_ticks.iloc[:3000].sort_values(["symbol", "datetime_ns"], ignore_index=True)
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def test_compaction_is_spread_over_rounds_and_keeps_every_row(
+    tmp_path: Path, calendar, book, day_ticks
+) -> None:  # noqa: ANN001
+    """Partitions reaching ``max_files`` together are compacted a few per round, rows unchanged."""
+    syms = sorted(day_ticks["symbol"].unique())
+    by_sym = [g for _, g in day_ticks.groupby("symbol")]
+    parts = [pd.concat([g.iloc[k * 500 : (k + 1) * 500] for g in by_sym]) for k in range(4)]
+    rec = make_recorder(
+        tmp_path,
+        calendar,
+        book,
+        now_ns=int(day_ticks["datetime_ns"].iloc[-1]),
+        max_files=3,
+        compact_per_round=1,
+    )
+    for part in parts:  # every symbol in every flush: 4 files per partition
+        rec.accept(part.sort_values("datetime_ns", kind="stable"))
+        rec.flush()
+    lake = ParquetLake(tmp_path / "lake_v2")
+    files = {s: len(lake.manifest("ticks", s, DAY).files) for s in syms}  # type: ignore[union-attr]
+    assert min(files.values()) >= 3
+    assert rec.compact() == 1
+    after = {s: len(lake.manifest("ticks", s, DAY).files) for s in syms}  # type: ignore[union-attr]
+    assert sorted(after.values()) == [1, min(files.values())] or sorted(after.values()) == [
+        1,
+        max(files.values()),
+    ]
+    assert rec.compact() == 1 and rec.compact() == 0
+    assert all(len(lake.manifest("ticks", s, DAY).files) == 1 for s in syms)  # type: ignore[union-attr]
+    got = stored(tmp_path, syms).sort_values(["symbol", "datetime_ns"], ignore_index=True)
+    want = pd.concat(parts).sort_values(["symbol", "datetime_ns"], ignore_index=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)

@@ -25,6 +25,7 @@ from ghtrader.store.questdb.conn import QuestDbConfig, QuestDbUnavailable
 from ghtrader.store.questdb.wire_decode import (
     AnswerDecoder,
     BinaryResult,
+    Scratch,
     WireError,
     _error_text,
     parse_answer,
@@ -53,6 +54,7 @@ class WireConnection:
         self._sock: socket.socket | None = None
         self._lock = threading.Lock()
         self._rx = bytearray(0)  # the receive buffer, allocated by the first query
+        self._scratch = Scratch()  # row buffers the decoder reuses from query to query
 
     def _connect(self) -> socket.socket:
         cfg = self.config
@@ -108,7 +110,7 @@ class WireConnection:
     def _receive(self, expect_rows: int) -> BinaryResult:
         """Receive the answer chunk by chunk into the reused buffer, decoding as it arrives."""
         assert self._sock is not None
-        decoder = AnswerDecoder(expect_rows)
+        decoder = AnswerDecoder(expect_rows, self._scratch)
         if not self._rx:
             self._rx = bytearray(RECV_CHUNK)
         buf, have = self._rx, 0

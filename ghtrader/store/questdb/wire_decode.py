@@ -187,6 +187,24 @@ def _error_text(body: bytes) -> str:
     return fields.get("M", "unknown error") + (f" (position {fields['P']})" if "P" in fields else "")
 
 
+class Scratch:
+    """Row-major decode buffers kept by a connection between queries (answers are copied out of them
+    column by column, so the next query may overwrite them); at most ``limit_bytes`` are kept."""
+
+    def __init__(self, limit_bytes: int = 256 << 20) -> None:
+        self.limit_bytes = limit_bytes
+        self._values = np.empty(0, dtype=np.int64)
+        self._valid = np.empty(0, dtype=np.bool_)
+
+    def take(self, rows: int, ncols: int) -> tuple[np.ndarray, np.ndarray]:
+        n = rows * ncols
+        if n * 9 > self.limit_bytes:
+            return np.empty((rows, ncols), dtype=np.int64), np.empty((rows, ncols), dtype=np.bool_)
+        if len(self._values) < n:
+            self._values, self._valid = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.bool_)
+        return self._values[:n].reshape(rows, ncols), self._valid[:n].reshape(rows, ncols)
+
+
 class AnswerDecoder:
     """One query's answer, decoded incrementally; ``done`` after its ReadyForQuery.
 
@@ -194,7 +212,7 @@ class AnswerDecoder:
     when an answer holds more.
     """
 
-    def __init__(self, expect_rows: int = 0) -> None:
+    def __init__(self, expect_rows: int = 0, scratch: Scratch | None = None) -> None:
         self.done = False
         self.rows = 0
         self._capacity = max(int(expect_rows), 1024)
@@ -207,6 +225,7 @@ class AnswerDecoder:
         self._text = np.empty(0, dtype=np.uint8)
         self._tpos = 0
         self._error: WireError | None = None
+        self._scratch = scratch
 
     def feed(self, buf: np.ndarray, start: int, end: int) -> int:
         """Decode every complete message in ``buf[start:end]``; return the offset of the first one left."""
@@ -257,9 +276,12 @@ class AnswerDecoder:
         if (self._kinds == UNKNOWN_KIND).any():
             bad = [f"{n} (oid {o})" for n, o in zip(names, oids, strict=True) if o not in OID_KIND]
             self._error = WireError(f"no binary decoder for columns {bad}")
-        self._values = np.empty((self._capacity, n), dtype=np.int64)
+        if self._scratch is not None:  # the connection's reused row buffers (no fresh pages per query)
+            self._values, self._valid = self._scratch.take(self._capacity, n)
+        else:
+            self._values = np.empty((self._capacity, n), dtype=np.int64)
+            self._valid = np.empty((self._capacity, n), dtype=np.bool_)
         self._lengths = np.zeros((self._capacity, n), dtype=np.int32)
-        self._valid = np.empty((self._capacity, n), dtype=np.bool_)
         if (self._kinds == 0).any():
             self._text = np.empty(1 << 16, dtype=np.uint8)
 

@@ -110,7 +110,9 @@ def wait(var: str, run_id: str, timeout_s: float = 3600) -> str:
 
 
 def tis(var: str, run_id: str) -> list[dict[str, Any]]:
-    return api("GET", f"/dags/ghtrader_{var}/dagRuns/{quote(run_id)}/taskInstances?limit=500")["task_instances"]
+    return api("GET", f"/dags/ghtrader_{var}/dagRuns/{quote(run_id)}/taskInstances?limit=500")[
+        "task_instances"
+    ]
 
 
 def dirs(var: str, tag: str) -> dict[str, str]:
@@ -253,7 +255,9 @@ def _secs(a: str | None, b: str | None) -> float | None:
 
     if not a or not b:
         return None
-    return (datetime.fromisoformat(b.replace("Z", "+00:00")) - datetime.fromisoformat(a.replace("Z", "+00:00"))).total_seconds()
+    return (
+        datetime.fromisoformat(b.replace("Z", "+00:00")) - datetime.fromisoformat(a.replace("Z", "+00:00"))
+    ).total_seconds()
 
 
 def run_short() -> None:
@@ -265,8 +269,12 @@ def run_short() -> None:
     run_s = _secs(run["start_date"], run["end_date"])
     check(
         "3 too-short range fails in the first task within 30 s, no retry",
-        state == "failed" and first["state"] == "failed" and first["try_number"] == 1 and ran == ["resolve"]
-        and run_s is not None and run_s <= 30,
+        state == "failed"
+        and first["state"] == "failed"
+        and first["try_number"] == 1
+        and ran == ["resolve"]
+        and run_s is not None
+        and run_s <= 30,
         f"resolve {first['state']} on try {first['try_number']} ({first.get('duration'):.1f} s incl. task start-up); "
         f"run start->end {run_s:.1f} s; tasks that ran: {ran}",
     )

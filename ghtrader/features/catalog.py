@@ -1,7 +1,7 @@
 """Names, families and formula lines of every factor (the ``factors list`` text), in kernel order.
 
 Each entry is ``(name, family, "formula; trap")``. The core block's per-tick factors live in
-``registry.INSTANT``; the extended block's (``kernels_ext._instant``, outputs 0..62) are ``EXT_INSTANT``.
+``registry.INSTANT``; the extended block's (``kernels_xinst._instant``, outputs 0..62) are ``EXT_INSTANT``.
 Windowed families are templates over tick windows ``{w}`` (name ``fam_w``) or time windows ``{w}``
 seconds on the session clock (name ``fam_Ws``).
 """

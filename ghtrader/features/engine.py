@@ -68,16 +68,18 @@ class FactorState:
 
     @classmethod
     def from_bytes(cls, data: bytes, config: FeatureConfig) -> FactorState:
-        """Load persisted state; refuse a state written under another config."""
+        """Load persisted state; refuse a state written under another config or another state layout."""
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             state = cls(str(z["config_hash"][0]), z["sf"].astype(np.float64), z["si"].astype(np.int64))
         fresh = cls.fresh(config)
-        if (
-            state.config_hash != config.hash
-            or state.sf.shape != fresh.sf.shape
-            or state.si.shape != fresh.si.shape
-        ):
+        if state.config_hash != config.hash:
             raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
+        if state.sf.shape != fresh.sf.shape or state.si.shape != fresh.si.shape:
+            # same factors, older kernel state layout (e.g. the extended block's rings and deques)
+            raise ValueError(
+                f"factor state for config {config.hash} has an outdated kernel layout "
+                "(factor values are unchanged): rebuild the features from a fresh state (--overwrite)"
+            )
         return state
 
 

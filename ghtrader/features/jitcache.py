@@ -13,7 +13,16 @@ import hashlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCES = ("kernels.py", "kernels_ext.py", "kernels_xinst.py", "kernels_ring.py", "inputs.py")
+SOURCES = (
+    "kernels.py",
+    "kernels_cwin.py",
+    "kernels_ext.py",
+    "kernels_xinst.py",
+    "kernels_xwin.py",
+    "kernels_ring.py",
+    "kernels_math.py",
+    "inputs.py",
+)
 STAMP = "ghtrader_kernels.stamp"
 
 

@@ -2,9 +2,10 @@
 outputs and this tick's ring series. Split out of ``kernels_ext`` to keep modules small; the
 definitions are unchanged (one definition, batch == online).
 
-Speed traps: everything works on the flat state and 2-D input/output arrays by index (no array views
-per tick: each view costs an atomic reference-count pair in numba), and the tick's book is read into
-locals first (a store into ``out`` may alias the inputs as far as LLVM knows, forcing reloads).
+Speed traps: the kernels run with numba's reference counting off (``_nrt=False``: a view costs no
+atomic increments), so the block works on views (input row, prev scalars, ring row, output slice)
+indexed by constants, which compile without numba's negative-index wraparound; values used more than
+once are read into locals first (a store into ``ow`` may alias the inputs as far as LLVM knows).
 The trade deltas, the 1-tick log-return and the mid come from the core block (same definitions).
 """
 
@@ -14,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from ghtrader.features.inputs import AP, AV, BP, BV, LAST, PT, VM
+from ghtrader.features.kernels_math import log1p_lots
 
 N_INSTANT = 63
 
@@ -27,9 +29,10 @@ NQ = 32  # row stride of the ring and the sums: NSER padded (pad columns stay 0)
 # ---- int header ------------------------------------------------------------------------------------
 X_INIT, X_SEG, X_DAY, X_CUM, X_N, X_CLK, X_PTS, X_BRK = range(8)
 NXHEAD = 8
-# prev-tick float scalars: L5 book (20), last, volume, amount, OI, mid
-XP_BOOK, XP_LAST, XP_VOL, XP_AMT, XP_OI, XP_MID = 0, 20, 21, 22, 23, 24
-NXPREV = 25
+# prev-tick float scalars: L5 book (20), last, volume, amount, OI, mid; then the last second of day
+# seen and its sin / cos (a cache: recomputed when the second changes, so values do not depend on it)
+XP_BOOK, XP_LAST, XP_VOL, XP_AMT, XP_OI, XP_MID, XP_SOD, XP_SIN, XP_COS = 0, 20, 21, 22, 23, 24, 25, 26, 27
+NXPREV = 28
 # session opens (CST seconds of day) shared by SHFE cu/au/ag; night belongs to the next trading day
 OPENS = (9 * 3600, 10 * 3600 + 1800, 13 * 3600 + 1800, 21 * 3600)
 CST_NS = 8 * 3600 * 1_000_000_000
@@ -60,7 +63,7 @@ def _dq(p_new: float, p_old: float, v_new: float, v_old: float, bid: bool) -> fl
 
 
 @njit(cache=True, inline="always")
-def _slope(xs: np.ndarray, i: int, price: int, vol: int, mid: float, pt: float, bid: bool) -> float:
+def _slope(x: np.ndarray, price: int, vol: int, mid: float, pt: float, bid: bool) -> float:
     """OLS slope of cumulative depth on distance from mid (ticks) over levels 1-5 (lots per tick)."""
     sx = 0.0
     sy = 0.0
@@ -68,8 +71,8 @@ def _slope(xs: np.ndarray, i: int, price: int, vol: int, mid: float, pt: float, 
     sxy = 0.0
     cum = 0.0
     for k in range(5):
-        d = (mid - xs[i, price + k]) / pt if bid else (xs[i, price + k] - mid) / pt
-        cum += xs[i, vol + k]
+        d = (mid - x[price + k]) / pt if bid else (x[price + k] - mid) / pt
+        cum += x[vol + k]
         sx += d
         sy += cum
         sxx += d * d
@@ -79,86 +82,89 @@ def _slope(xs: np.ndarray, i: int, price: int, vol: int, mid: float, pt: float, 
 
 
 @njit(cache=True, inline="always")
-def _ofi_levels(xs: np.ndarray, i: int, sf: np.ndarray, fp: int, out: np.ndarray, r: int, ob: int,
-                first: bool) -> tuple[float, float]:  # fmt: skip
+def _ofi_levels(x: np.ndarray, pf: np.ndarray, ow: np.ndarray, first: bool) -> tuple[float, float]:
     """Multi-level OFI and queue changes (outputs 17..33; L1 is the core's); returns (ofi L1, mlofi_5)."""
     nan = np.nan
     if first:
         for k in range(1, 5):
-            out[r, ob + 17 + k] = nan
-            out[r, ob + 25 + k] = nan
-            out[r, ob + 29 + k] = nan
-        out[r, ob + 22] = nan
-        out[r, ob + 23] = nan
-        out[r, ob + 24] = nan
-        out[r, ob + 25] = nan
+            ow[17 + k] = nan
+            ow[25 + k] = nan
+            ow[29 + k] = nan
+        ow[22] = nan
+        ow[23] = nan
+        ow[24] = nan
+        ow[25] = nan
         return nan, nan
-    den1 = 0.5 * (sf[fp + XP_BOOK + 10] + sf[fp + XP_BOOK + 15])
+    den1 = 0.5 * (pf[XP_BOOK + 10] + pf[XP_BOOK + 15])
     ofi1 = nan
     ml3 = 0.0
     ml5 = 0.0
     mlw = 0.0
     for k in range(5):
-        db = _dq(xs[i, BP + k], sf[fp + XP_BOOK + k], xs[i, BV + k], sf[fp + XP_BOOK + 10 + k], True)
-        da = _dq(xs[i, AP + k], sf[fp + XP_BOOK + 5 + k], xs[i, AV + k], sf[fp + XP_BOOK + 15 + k], False)
+        db = _dq(x[BP + k], pf[XP_BOOK + k], x[BV + k], pf[XP_BOOK + 10 + k], True)
+        da = _dq(x[AP + k], pf[XP_BOOK + 5 + k], x[AV + k], pf[XP_BOOK + 15 + k], False)
         e = db - da
         if k == 0:
             ofi1 = e
         else:
-            out[r, ob + 17 + k] = e
-            out[r, ob + 25 + k] = db
-            out[r, ob + 29 + k] = da
+            ow[17 + k] = e
+            ow[25 + k] = db
+            ow[29 + k] = da
         if k < 3:
             ml3 += e
         ml5 += e
         mlw += e / (k + 1)
-    out[r, ob + 22] = ml3
-    out[r, ob + 23] = ml5
-    out[r, ob + 24] = mlw
-    out[r, ob + 25] = ofi1 / den1 if den1 > 0.0 else nan
+    ow[22] = ml3
+    ow[23] = ml5
+    ow[24] = mlw
+    ow[25] = ofi1 / den1 if den1 > 0.0 else nan
     return ofi1, ml5
 
 
 @njit(cache=True, inline="always")
-def _tod(ts: int, brk: int, out: np.ndarray, r: int, ob: int) -> None:
+def _tod(ts: int, brk: int, pf: np.ndarray, ow: np.ndarray) -> None:
     """Time of session (CST): outputs 58..62."""
     sod = ((ts + CST_NS) // 1_000_000_000) % 86400
-    ang = 2.0 * np.pi * sod / 86400.0
-    out[r, ob + 58] = np.sin(ang)
-    out[r, ob + 59] = np.cos(ang)
+    if pf[XP_SOD] != sod:
+        ang = 2.0 * np.pi * sod / 86400.0
+        pf[XP_SOD] = sod
+        pf[XP_SIN] = np.sin(ang)
+        pf[XP_COS] = np.cos(ang)
+    ow[58] = pf[XP_SIN]
+    ow[59] = pf[XP_COS]
     since = -1
     for o in OPENS:
         if sod >= o:
             since = sod - o
-    out[r, ob + 60] = float(since if since >= 0 else sod + 3 * 3600)  # after midnight: since 21:00
-    out[r, ob + 61] = 1.0 if sod >= 21 * 3600 or sod < 3 * 3600 else 0.0
-    out[r, ob + 62] = (ts - brk) / 1e9
+    ow[60] = float(since if since >= 0 else sod + 3 * 3600)  # after midnight: since 21:00
+    ow[61] = 1.0 if sod >= 21 * 3600 or sod < 3 * 3600 else 0.0
+    ow[62] = (ts - brk) / 1e9
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _instant(xs: np.ndarray, i: int, ts: int, brk: int, first: bool, sf: np.ndarray, fp: int, fq: int,
-             out: np.ndarray, r: int, ob: int, mid: float, r1: float, dvol: float, damt: float,
-             doi: float) -> None:  # fmt: skip
-    """Outputs ``out[r, ob:ob+63]`` of row ``i`` and this tick's ring series at ``sf[fq:]`` (NaN as 0).
+def _instant(x: np.ndarray, ts: int, brk: int, first: bool, pf: np.ndarray, q: np.ndarray, ow: np.ndarray,
+             mid: float, r1: float, dvol: float, damt: float, doi: float) -> None:  # fmt: skip
+    """The 63 outputs ``ow`` of input row ``x`` and this tick's ring series ``q`` (NaN stored as 0).
 
-    ``fp``: the prev-tick scalars; ``mid``, ``r1`` (1-tick log-return), ``dvol``/``damt``/``doi`` from the core.
+    ``pf``: the prev-tick scalars; ``mid``, ``r1`` (1-tick log-return), ``dvol``/``damt``/``doi`` from the core.
+    Views in, constant indices: no negative-index wraparound per access.
     """
     nan = np.nan
-    pt = xs[i, PT]
-    b1 = xs[i, BP]
-    a1 = xs[i, AP]
-    bv1 = xs[i, BV]
-    av1 = xs[i, AV]
-    bv2 = xs[i, BV + 1]
-    av2 = xs[i, AV + 1]
-    last = xs[i, LAST]
-    vm = xs[i, VM]
-    p_b1 = sf[fp + XP_BOOK]
-    p_a1 = sf[fp + XP_BOOK + 5]
-    d1 = sf[fp + XP_BOOK + 10] + sf[fp + XP_BOOK + 15]
-    p_last = sf[fp + XP_LAST]
-    p_oi = sf[fp + XP_OI]
-    p_mid = sf[fp + XP_MID]
+    pt = x[PT]
+    b1 = x[BP]
+    a1 = x[AP]
+    bv1 = x[BV]
+    av1 = x[AV]
+    bv2 = x[BV + 1]
+    av2 = x[AV + 1]
+    last = x[LAST]
+    vm = x[VM]
+    p_b1 = pf[XP_BOOK]
+    p_a1 = pf[XP_BOOK + 5]
+    d1 = pf[XP_BOOK + 10] + pf[XP_BOOK + 15]
+    p_last = pf[XP_LAST]
+    p_oi = pf[XP_OI]
+    p_mid = pf[XP_MID]
     num = 0.0
     den = 0.0
     sb = 0.0
@@ -171,18 +177,18 @@ def _instant(xs: np.ndarray, i: int, ts: int, brk: int, first: bool, sf: np.ndar
     ha = 0.0
     wt = 1.0
     for k in range(5):
-        bp = xs[i, BP + k]
-        ap = xs[i, AP + k]
-        bv = xs[i, BV + k]
-        av = xs[i, AV + k]
+        bp = x[BP + k]
+        ap = x[AP + k]
+        bv = x[BV + k]
+        av = x[AV + k]
         if k >= 1:
-            out[r, ob + k - 1] = (ap - bp) / pt  # spreads at levels 2-5
+            ow[k - 1] = (ap - bp) / pt  # spreads at levels 2-5
         num += ap * bv + bp * av
         den += bv + av
         if k >= 1 and k != 3:  # depth-weighted micro-prices over levels 1-2, 1-3, 1-5
-            out[r, ob + 4 + min(k, 3) - 1] = (num / den - mid) / pt if den > 0.0 else nan
+            ow[4 + min(k, 3) - 1] = (num / den - mid) / pt if den > 0.0 else nan
         if k == 3:
-            out[r, ob + 15] = _lvl_imb(sb + bv, sa + av)  # levels 1-4
+            ow[15] = _lvl_imb(sb + bv, sa + av)  # levels 1-4
         sb += bv
         sa += av
         pb += bp * bv
@@ -193,76 +199,76 @@ def _instant(xs: np.ndarray, i: int, ts: int, brk: int, first: bool, sf: np.ndar
         hb += bv * bv
         ha += av * av
         if k >= 1:
-            out[r, ob + 9 + k] = _lvl_imb(bv, av)  # imbalance at levels 2-5
-    out[r, ob + 7] = (mid - pb / sb) / pt if sb > 0.0 else nan
-    out[r, ob + 8] = (pa / sa - mid) / pt if sa > 0.0 else nan
+            ow[9 + k] = _lvl_imb(bv, av)  # imbalance at levels 2-5
+    ow[7] = (mid - pb / sb) / pt if sb > 0.0 else nan
+    ow[8] = (pa / sa - mid) / pt if sa > 0.0 else nan
     spread = (a1 - b1) / pt
-    out[r, ob + 9] = 1.0 if spread > 1.0 else 0.0
-    out[r, ob + 14] = _lvl_imb(bv1 + bv2, av1 + av2)
-    out[r, ob + 16] = _lvl_imb(sb - bv1, sa - av1)
-    out[r, ob + 17] = _lvl_imb(eb, ea)
-    ofi1, ml5 = _ofi_levels(xs, i, sf, fp, out, r, ob, first)
+    ow[9] = 1.0 if spread > 1.0 else 0.0
+    ow[14] = _lvl_imb(bv1 + bv2, av1 + av2)
+    ow[16] = _lvl_imb(sb - bv1, sa - av1)
+    ow[17] = _lvl_imb(eb, ea)
+    ofi1, ml5 = _ofi_levels(x, pf, ow, first)
     # book shape
     for k in range(3):
-        out[r, ob + 34 + k] = xs[i, BV + k] / sb if sb > 0.0 else nan
-        out[r, ob + 37 + k] = xs[i, AV + k] / sa if sa > 0.0 else nan
-    out[r, ob + 40] = (mid - xs[i, BP + 4]) / pt
-    out[r, ob + 41] = (xs[i, AP + 4] - mid) / pt
-    slb = _slope(xs, i, BP, BV, mid, pt, True)
-    sla = _slope(xs, i, AP, AV, mid, pt, False)
-    out[r, ob + 42] = slb
-    out[r, ob + 43] = sla
-    out[r, ob + 44] = np.log(slb / sla) if slb > 0.0 and sla > 0.0 else nan
-    out[r, ob + 45] = hb / (sb * sb) if sb > 0.0 else nan
-    out[r, ob + 46] = ha / (sa * sa) if sa > 0.0 else nan
-    out[r, ob + 47] = np.log1p(bv2)
-    out[r, ob + 48] = np.log1p(av2)
+        ow[34 + k] = x[BV + k] / sb if sb > 0.0 else nan
+        ow[37 + k] = x[AV + k] / sa if sa > 0.0 else nan
+    ow[40] = (mid - x[BP + 4]) / pt
+    ow[41] = (x[AP + 4] - mid) / pt
+    slb = _slope(x, BP, BV, mid, pt, True)
+    sla = _slope(x, AP, AV, mid, pt, False)
+    ow[42] = slb
+    ow[43] = sla
+    ow[44] = np.log(slb / sla) if slb > 0.0 and sla > 0.0 else nan
+    ow[45] = hb / (sb * sb) if sb > 0.0 else nan
+    ow[46] = ha / (sa * sa) if sa > 0.0 else nan
+    ow[47] = log1p_lots(bv2)
+    ow[48] = log1p_lots(av2)
     # trades from cumulative volume / amount deltas (restart each trading day)
     vwap = damt / (dvol * vm) if dvol > 0.0 else nan
-    out[r, ob + 49] = (vwap - last) / pt
+    ow[49] = (vwap - last) / pt
     qs = p_a1 - p_b1
-    out[r, ob + 50] = (vwap - p_b1) / qs if qs > 0.0 else nan
-    out[r, ob + 51] = np.log1p(dvol)
-    out[r, ob + 52] = dvol / d1 if d1 > 0.0 else nan
-    out[r, ob + 53] = 1.0 if dvol > 0.0 else (0.0 if dvol == 0.0 else nan)
-    out[r, ob + 54] = (last - p_last) / pt
-    out[r, ob + 55] = (dvol + doi) / (2.0 * dvol) if dvol > 0.0 else nan
+    ow[50] = (vwap - p_b1) / qs if qs > 0.0 else nan
+    ow[51] = log1p_lots(dvol)
+    ow[52] = dvol / d1 if d1 > 0.0 else nan
+    ow[53] = 1.0 if dvol > 0.0 else (0.0 if dvol == 0.0 else nan)
+    ow[54] = (last - p_last) / pt
+    ow[55] = (dvol + doi) / (2.0 * dvol) if dvol > 0.0 else nan
     dmid = (mid - p_mid) / pt
     dois = doi * np.sign(dmid)
-    out[r, ob + 56] = dois
-    out[r, ob + 57] = doi / p_oi * 1e4 if p_oi > 0.0 else nan
-    _tod(ts, brk, out, r, ob)
+    ow[56] = dois
+    ow[57] = doi / p_oi * 1e4 if p_oi > 0.0 else nan
+    _tod(ts, brk, pf, ow)
     # ---- ring series
     rok = not np.isnan(r1)
-    sf[fq + Q_ONE] = 1.0
-    sf[fq + Q_R] = r1 if rok else 0.0
-    sf[fq + Q_R2] = r1 * r1 if rok else 0.0
-    sf[fq + Q_R3] = r1 * r1 * r1 if rok else 0.0
-    sf[fq + Q_AR] = abs(r1) * 1e4 if rok else 0.0
-    sf[fq + Q_CR] = 1.0 if rok else 0.0
-    sf[fq + Q_OFI] = ofi1 if not np.isnan(ofi1) else 0.0
-    sf[fq + Q_MLOFI] = ml5 if not np.isnan(ml5) else 0.0
-    sf[fq + Q_DVOL] = dvol if not np.isnan(dvol) else 0.0
-    sf[fq + Q_DAMT] = damt / vm if not np.isnan(damt) else 0.0
+    q[Q_ONE] = 1.0
+    q[Q_R] = r1 if rok else 0.0
+    q[Q_R2] = r1 * r1 if rok else 0.0
+    q[Q_R3] = r1 * r1 * r1 if rok else 0.0
+    q[Q_AR] = abs(r1) * 1e4 if rok else 0.0
+    q[Q_CR] = 1.0 if rok else 0.0
+    q[Q_OFI] = ofi1 if not np.isnan(ofi1) else 0.0
+    q[Q_MLOFI] = ml5 if not np.isnan(ml5) else 0.0
+    q[Q_DVOL] = dvol if not np.isnan(dvol) else 0.0
+    q[Q_DAMT] = damt / vm if not np.isnan(damt) else 0.0
     sv = nan
     if dvol > 0.0:
         sv = dvol * np.sign(vwap - p_mid)
     elif dvol == 0.0:
         sv = 0.0
-    sf[fq + Q_SV] = sv if not np.isnan(sv) else 0.0
-    sf[fq + Q_DOI] = doi if not np.isnan(doi) else 0.0
+    q[Q_SV] = sv if not np.isnan(sv) else 0.0
+    q[Q_DOI] = doi if not np.isnan(doi) else 0.0
     kok = not (np.isnan(sv) or np.isnan(dmid))
-    sf[fq + Q_KDM] = dmid if kok else 0.0
-    sf[fq + Q_KSV] = sv if kok else 0.0
-    sf[fq + Q_KSV2] = sv * sv if kok else 0.0
-    sf[fq + Q_KDMSV] = dmid * sv if kok else 0.0
-    sf[fq + Q_KC] = 1.0 if kok else 0.0
+    q[Q_KDM] = dmid if kok else 0.0
+    q[Q_KSV] = sv if kok else 0.0
+    q[Q_KSV2] = sv * sv if kok else 0.0
+    q[Q_KDMSV] = dmid * sv if kok else 0.0
+    q[Q_KC] = 1.0 if kok else 0.0
     den1 = bv1 + av1
-    _put(sf, fq + Q_IMB, _lvl_imb(bv1, av1))
-    _put(sf, fq + Q_IMB5, _lvl_imb(sb, sa))
-    _put(sf, fq + Q_SPR, spread)
-    _put(sf, fq + Q_MIC, ((a1 * bv1 + b1 * av1) / den1 - mid) / pt if den1 > 0.0 else nan)
-    sf[fq + Q_UP] = 1.0 if dmid > 0.0 else 0.0
-    sf[fq + Q_DN] = 1.0 if dmid < 0.0 else 0.0
-    sf[fq + Q_TRD] = 1.0 if dvol > 0.0 else 0.0
-    sf[fq + Q_DOIS] = dois if not np.isnan(dois) else 0.0
+    _put(q, Q_IMB, _lvl_imb(bv1, av1))
+    _put(q, Q_IMB5, _lvl_imb(sb, sa))
+    _put(q, Q_SPR, spread)
+    _put(q, Q_MIC, ((a1 * bv1 + b1 * av1) / den1 - mid) / pt if den1 > 0.0 else nan)
+    q[Q_UP] = 1.0 if dmid > 0.0 else 0.0
+    q[Q_DN] = 1.0 if dmid < 0.0 else 0.0
+    q[Q_TRD] = 1.0 if dvol > 0.0 else 0.0
+    q[Q_DOIS] = dois if not np.isnan(dois) else 0.0

@@ -130,6 +130,12 @@ def compute_matrix(
         raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
     p = config.params()
     out = np.empty((xs.shape[0], K.sizes(p)[5]), dtype=np.float64)
+    # one array type per argument, so numba compiles (and caches) one specialization: a column of a
+    # frame read from Parquet is read-only, one built in memory is not, and numba types them apart
+    xs, ts, day, seg = (
+        np.require(xs, np.float64, ["C", "W"]),
+        *(np.require(a, np.int64, ["C", "W"]) for a in (ts, day, seg)),
+    )
     K.kernels_for(config.extended)[1](xs, ts, day, seg, p, state.sf, state.si, out)
     sel = selection(config)
     return out if len(sel) == out.shape[1] else np.ascontiguousarray(out[:, sel])

@@ -48,7 +48,26 @@ def warm(tmp: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     setup_tier2(ticks, book, default_tier2()).run(target, book)
     took["tier 2"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    warm_factor_sets(ParquetLake(tmp / "lake_v2"))
+    took["factor sets (batch + online)"] = time.perf_counter() - t0
     return took
+
+
+def warm_factor_sets(lake: object) -> None:
+    """Every named factor set, batch and online (the lake build above computes only the default set)."""
+    from ghtrader.features import OnlineFactorEngine, compute_features
+    from ghtrader.features.sets import FEATURE_SETS, feature_set
+    from ghtrader.store.lake import ParquetLake
+
+    assert isinstance(lake, ParquetLake)
+    frame = lake.read_day("main_l5", "KQ.m@SHFE.cu", WARM_RANGE[0]).to_pandas().iloc[:2000]
+    for name in FEATURE_SETS:
+        config = feature_set(name)
+        compute_features(frame, config, price_tick=10.0, volume_multiple=5.0)
+        engine = OnlineFactorEngine(config, price_tick=10.0, volume_multiple=5.0)
+        for row in frame.iloc[:50].to_dict("records"):
+            engine.update(row)
 
 
 def main() -> int:

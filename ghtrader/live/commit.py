@@ -61,16 +61,6 @@ def compact_partition(lake: ParquetLake, dataset: str, symbol: str, day: dt.date
     return lake.write_partition(dataset, symbol, day, lake.read_day(dataset, symbol, day), mode="replace")
 
 
-def last_stored_ns(lake: ParquetLake, dataset: str, symbol: str) -> int | None:
-    """``datetime_ns`` of the symbol's last stored row (from the latest manifest, no data read)."""
-    days = lake.days(dataset, symbol)
-    for day in reversed(days):
-        m = lake.manifest(dataset, symbol, day)
-        if m is not None and m.max_datetime_ns is not None:
-            return int(m.max_datetime_ns)
-    return None
-
-
 def last_stored_row(lake: ParquetLake, dataset: str, symbol: str) -> pa.Table | None:
     """The symbol's last stored row (a one-row table), reading only its newest partition's last file.
 

@@ -22,10 +22,10 @@ import pandas as pd
 import pyarrow as pa
 
 from ghtrader.schema import to_arrow
+from ghtrader.store.runs import partition_runs
 
 PartKey = tuple[str, dt.date]
 Chunks = list[tuple[pa.Table, np.ndarray]]  # Arrow slices of one partition with their receive times
-EPOCH = dt.date(1970, 1, 1)
 
 
 class Staging:
@@ -40,19 +40,15 @@ class Staging:
     def add(self, clean: pd.DataFrame, recv: np.ndarray) -> None:
         """Stage gated rows (tick schema, any symbols; time-ordered within each symbol)."""
         table = to_arrow(clean, self.schema)
-        codes, names = pd.factorize(clean["symbol"], sort=False)
-        days = table["trading_day"].combine_chunks().cast(pa.int32()).to_numpy()
-        key = codes.astype(np.int64) << 32 | days.astype(np.int64)
-        if np.any(key[1:] < key[:-1]):  # a stable sort keeps each symbol's time order
-            order = np.argsort(key, kind="stable")
-            table, recv, key = table.take(pa.array(order)), recv[order], key[order]
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        ends = np.r_[starts[1:], len(key)]
+        order, starts = partition_runs(table)
+        if order is not None:
+            table, recv = table.take(pa.array(order)), recv[order]
+        ends = np.r_[starts[1:], table.num_rows]
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            symbol = str(names[int(key[a] >> 32)])
-            day = EPOCH + dt.timedelta(days=int(key[a] & 0xFFFFFFFF))
+            part = table.slice(a, b - a)
+            symbol, day = part["symbol"][0].as_py(), part["trading_day"][0].as_py()
             self.group.setdefault(symbol, len(self.group) % self.groups)
-            self.parts.setdefault((symbol, day), []).append((table.slice(a, b - a), recv[a:b]))
+            self.parts.setdefault((symbol, day), []).append((part, recv[a:b]))
 
     def take(self, group: int | None = None) -> dict[PartKey, Chunks]:
         """Remove and return the staged partitions of ``group`` (every group when None)."""

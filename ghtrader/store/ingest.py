@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
@@ -36,6 +35,7 @@ from ghtrader.sources.base import DayBatch, DaySource
 from ghtrader.store.base import PartitionInfo, TickStore, WriteMode, check_mode, dataset_schema
 from ghtrader.store.daycheck import DEFAULT_MIN_KEPT, SYMBOL_REASONS, short_days, sort_for_gate
 from ghtrader.store.quarantine import quarantine_rows
+from ghtrader.store.runs import partition_runs
 
 ProgressFn = Callable[[dt.date, "IngestSummary"], None]
 ROW_ID = "__ingest_row_id"
@@ -156,20 +156,6 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> list
         return list(pool.map(fn, todo))
 
 
-def _partition_runs(table: pa.Table) -> np.ndarray | None:
-    """Start rows of the (symbol, trading_day) runs, or None unless every partition is one run
-    with non-decreasing ``datetime_ns`` (then sorting would only reorder whole partitions)."""
-    sym_codes = pc.dictionary_encode(table["symbol"]).combine_chunks().indices.to_numpy()
-    day_ints = table["trading_day"].combine_chunks().cast(pa.int32()).to_numpy()
-    ns = table["datetime_ns"].combine_chunks().to_numpy(zero_copy_only=False)
-    new_run = (sym_codes[1:] != sym_codes[:-1]) | (day_ints[1:] != day_ints[:-1])
-    starts = np.flatnonzero(np.r_[True, new_run])
-    if np.any((ns[1:] < ns[:-1]) & ~new_run):
-        return None
-    keys = sym_codes[starts].astype(np.int64) << 32 | (day_ints[starts].astype(np.int64) & 0xFFFFFFFF)
-    return starts if len(np.unique(keys)) == len(keys) else None
-
-
 def write_frame(
     store: TickStore, dataset: str, clean: pd.DataFrame, mode: WriteMode, workers: int = 1
 ) -> list[PartitionInfo]:
@@ -180,13 +166,9 @@ def write_frame(
     if clean.empty:
         return []
     table = to_arrow(clean, dataset_schema(dataset))
-    starts = _partition_runs(table)
-    if starts is None:  # not yet grouped into sorted partitions: sort (stable), then it is
-        table = table.sort_by(
-            [("symbol", "ascending"), ("trading_day", "ascending"), ("datetime_ns", "ascending")]
-        )
-        starts = _partition_runs(table)
-        assert starts is not None
+    order, starts = partition_runs(table)
+    if order is not None:
+        table = table.take(pa.array(order))
     ends = np.r_[starts[1:], table.num_rows]
     by_symbol: dict[str, list[tuple[dt.date, pa.Table]]] = {}
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):

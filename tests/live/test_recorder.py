@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 
-from ghtrader.live.commit import append_partition, compact_partition, last_stored_ns
+from ghtrader.live.commit import append_partition, compact_partition, last_stored_row
 from ghtrader.live.daemon import Daemon, DaemonConfig
 from ghtrader.live.gaps import GapLog, gap_days
 from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows
@@ -97,7 +97,9 @@ def test_append_commit_is_atomic_multi_file_and_compacts_to_batch_bytes(tmp_path
     assert m is not None and len(m.files) == 3 and m.rows == len(one)
     assert m.max_datetime_ns == int(one["datetime_ns"].iloc[-1])
     assert verify_partition(lake.partition_dir("ticks", sym, DAY)) == []
-    assert last_stored_ns(lake, "ticks", sym) == m.max_datetime_ns
+    last = last_stored_row(lake, "ticks", sym)
+    assert last is not None and last.num_rows == 1
+    assert last["datetime_ns"][0].as_py() == m.max_datetime_ns
     with pytest.raises(ValueError, match="not after"):
         append_partition(lake, "ticks", sym, DAY, table.slice(5, 1))
     # a crash leftover (data file written, manifest never updated) is invisible and cleaned up

@@ -24,6 +24,7 @@ from ghtrader.store.questdb.ddl import TableSpec
 from ghtrader.store.questdb.entry import CoverageEntry
 from ghtrader.store.questdb.pg import ts_literal
 from ghtrader.store.questdb.wire import BinaryResult, WireConnection
+from ghtrader.store.questdb.wire_decode import cast_to
 
 CONSTANT_COLUMNS = ("symbol", "trading_day")
 SPLIT_MIN_ROWS = 20_000  # below this a day is one query: the split costs more than it saves
@@ -69,9 +70,9 @@ def row_ranges(rows: int, streams: int) -> list[tuple[int, int]]:
     return [(k * step, NO_UPPER if k == parts - 1 else (k + 1) * step) for k in range(parts)]
 
 
-def ranged_sql(sql: str, lo: int, hi: int, ranges: int) -> str:
-    """``sql`` limited to rows ``[lo, hi)`` of its order (unchanged when the day is one range)."""
-    return sql if ranges == 1 else f"{sql} LIMIT {lo}, {hi}"
+def ranged_sql(sql: str, lo: int, hi: int) -> str:
+    """``sql`` limited to rows ``[lo, hi)`` of its order."""
+    return f"{sql} LIMIT {lo}, {hi}"
 
 
 def joins_strictly(results: Sequence[BinaryResult]) -> bool:
@@ -89,10 +90,6 @@ def _constant_string(text: str, n: int) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data * n))
 
 
-def _typed(arr: pa.Array, type_: pa.DataType) -> pa.Array:
-    return arr if arr.type == type_ else arr.cast(type_)
-
-
 def assemble(results: Sequence[BinaryResult], schema: pa.Schema, symbol: str, day: dt.date) -> pa.Table:
     """The fetched parts' columns plus the constant ones, as a table of exactly ``schema`` (one chunk per part)."""
     columns = []
@@ -100,10 +97,10 @@ def assemble(results: Sequence[BinaryResult], schema: pa.Schema, symbol: str, da
         chunks = []
         for r in results:
             if field.name == "symbol":
-                chunks.append(_typed(_constant_string(symbol, r.rows), field.type))
+                chunks.append(cast_to(_constant_string(symbol, r.rows), field.type))
             elif field.name == "trading_day":
                 days = np.full(r.rows, (day - dt.date(1970, 1, 1)).days, dtype=np.int32)
-                chunks.append(_typed(pa.array(days, type=pa.int32()), field.type))
+                chunks.append(cast_to(pa.array(days, type=pa.int32()), field.type))
             else:
                 chunks.append(r.column(field.name, field.type))
         columns.append(pa.chunked_array(chunks, type=field.type))
@@ -125,11 +122,11 @@ class DayReader:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(len(self.wires) - 1, thread_name_prefix="questdb-read")
             jobs = [
-                self._pool.submit(w.query, ranged_sql(sql, lo, hi, 2), [e.symbol], min(hi, e.rows) - lo)
+                self._pool.submit(w.query, ranged_sql(sql, lo, hi), [e.symbol], min(hi, e.rows) - lo)
                 for w, (lo, hi) in zip(self.wires[1:], ranges[1:], strict=False)
             ]
             lo, hi = ranges[0]
-            results = [self.wire.query(ranged_sql(sql, lo, hi, 2), [e.symbol], hi - lo)]
+            results = [self.wire.query(ranged_sql(sql, lo, hi), [e.symbol], hi - lo)]
             results += [j.result() for j in jobs]
             if joins_strictly(results):
                 return results

@@ -75,16 +75,17 @@ class BinaryResult:
         if oid == 1082:
             return pa.array((raw + PG_EPOCH_DAYS).astype(np.int32), mask=mask).cast(type_)
         if oid == 701:
-            return _cast(pa.array(raw.view(np.float64), type=pa.float64(), mask=mask), type_)
+            return cast_to(pa.array(raw.view(np.float64), type=pa.float64(), mask=mask), type_)
         if oid == 700:
             f32 = raw.astype(np.int32).view(np.float32)
             return pa.array(f32, type=pa.float32(), mask=mask).cast(type_)
         if oid == 16:
             return pa.array(raw != 0, type=pa.bool_(), mask=mask).cast(type_)
-        return _cast(pa.array(raw, type=pa.int64(), mask=mask), type_)
+        return cast_to(pa.array(raw, type=pa.int64(), mask=mask), type_)
 
 
-def _cast(arr: pa.Array, type_: pa.DataType) -> pa.Array:
+def cast_to(arr: pa.Array, type_: pa.DataType) -> pa.Array:
+    """``arr`` as ``type_`` (no cast, hence no copy, when it already is)."""
     return arr if arr.type == type_ else arr.cast(type_)
 
 

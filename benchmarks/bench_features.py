@@ -45,6 +45,7 @@ from ghtrader.store.lake import ParquetLake  # noqa: E402
 from ghtrader.testing.pandas_factors import pandas_features  # noqa: E402
 
 CONTRACT = "SHFE.cu2504"
+NEXT = "SHFE.cu2505"
 MAIN = "KQ.m@SHFE.cu"
 DAYS = [dt.date(2025, 3, 10), dt.date(2025, 3, 11), dt.date(2025, 3, 12)]
 REPEATS = 5
@@ -73,6 +74,31 @@ def sim_days(book: ContractBook, cal: TradingCalendar) -> list[pd.DataFrame]:
         )
         out.append(df)
     return out
+
+
+def sim_aux(book: ContractBook, cal: TradingCalendar) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The next contract's ticks over the same days: the ``next`` aux stream of ``full_x``."""
+    src = SimSource(cal, book)
+    days = [got[0] for day in DAYS if (got := src.contract_day(NEXT, day)) is not None]
+    df = pd.concat(days, ignore_index=True)
+    mid = 0.5 * (df["bid_price1"].to_numpy(float) + df["ask_price1"].to_numpy(float))
+    return df["datetime_ns"].to_numpy(np.int64), mid, np.zeros(len(df), np.int64)
+
+
+def bench_cross(frame: pd.DataFrame, inputs: tuple, aux: tuple) -> dict[str, object]:
+    """``full_x`` (full + 9 factors against the next contract): batch with the aux stream merged in."""
+    config = feature_set("full_x")
+    n, k = len(frame), len(factor_specs(config))
+    streams = {"next": aux}
+    kernel_s = best(lambda: compute_matrix(*inputs, config, FactorState.fresh(config), streams))
+    return {
+        "set": "full_x",
+        "hash": config.hash,
+        "factors": k,
+        "aux_ticks": len(aux[0]),
+        "batch_kernel_ticks_per_s": round(n / kernel_s),
+        "batch_kernel_values_per_s": round(n * k / kernel_s),
+    }
 
 
 def online_latency(eng: OnlineFactorEngine, inputs: tuple, m: int) -> dict[str, float]:
@@ -141,7 +167,8 @@ def main() -> dict[str, object]:
     frame = pd.concat(days, ignore_index=True)
     n = len(frame)
     inputs = tick_inputs(frame, 10.0, 5.0)
-    sets = {name: bench_set(name, frame, inputs) for name in FEATURE_SETS}
+    sets = {name: bench_set(name, frame, inputs) for name in FEATURE_SETS if not feature_set(name).cross}
+    sets["full_x"] = bench_cross(frame, inputs, sim_aux(book, cal))
     config = FeatureConfig()
     with tempfile.TemporaryDirectory() as tmp:
         lake = ParquetLake(Path(tmp) / "lake_v2", durable=False)

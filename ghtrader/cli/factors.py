@@ -20,7 +20,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print a JSON summary on s
 
 @factors_app.command("list")
 def list_factors(
-    set_name: Annotated[str, typer.Option("--set", help="feature set: core | full")] = "core",
+    set_name: Annotated[
+        str, typer.Option("--set", help="feature set: core | full | full_x | full_xp")
+    ] = "core",
     json_out: JsonOpt = False,
 ) -> None:
     """Print a feature set's factors with their family and formula line (and the set's hash)."""
@@ -48,7 +50,9 @@ def report(
     var: Annotated[str, typer.Option(help="cu | au | ag (symbol KQ.m@SHFE.<var>)")] = "cu",
     start: Annotated[str | None, typer.Option(help="first trading day (default: first stored)")] = None,
     end: Annotated[str | None, typer.Option(help="last trading day (default: last stored)")] = None,
-    set_name: Annotated[str, typer.Option("--set", help="feature set: core | full")] = "full",
+    set_name: Annotated[
+        str, typer.Option("--set", help="feature set: core | full | full_x | full_xp")
+    ] = "full",
     symbol: Annotated[str | None, typer.Option(help="override the continuous symbol")] = None,
     max_rows: Annotated[int, typer.Option(help="rows sampled for IC / correlations")] = 60_000,
     data_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_DATA_DIR, else ./data")] = None,

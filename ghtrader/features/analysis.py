@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ghtrader.features.aux import day_sources, read_sources
 from ghtrader.features.build import SOURCE, per_row_spec
 from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FeatureConfig, factor_specs
@@ -87,7 +88,8 @@ def collect(
     for day in days:
         df = to_pandas(lake.read_day(SOURCE, symbol, day))
         pt, mult = per_row_spec(df, book)
-        values = compute_matrix(*tick_inputs(df, pt, mult), config, state)
+        aux = read_sources(lake, day, day_sources(lake, book, symbol, day, config.cross))
+        values = compute_matrix(*tick_inputs(df, pt, mult), config, state, aux)
         if day == block_day:
             block = values[: cfg.block_rows].copy()
         first = (-offset) % stride

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
+from ghtrader.features.aux import AuxSource, day_sources, read_sources
+from ghtrader.features.engine import AuxTicks, FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FACTOR_VERSION, FeatureConfig, factor_specs, feature_columns
 from ghtrader.market.contracts import ContractBook
 from ghtrader.schema import schema_hash, to_pandas
@@ -158,12 +159,18 @@ def build_day(
     config: FeatureConfig,
     book: ContractBook,
     state: FactorState,
+    aux: dict[str, AuxTicks] | None = None,
 ) -> tuple[pa.Table, FactorState]:
-    """Features of one main_l5 day continuing ``state`` (mutated and returned); pure apart from reading."""
+    """Features of one main_l5 day continuing ``state`` (mutated and returned); pure apart from reading.
+
+    ``aux``: the day's aux streams when ``config`` has cross factors (read here when None).
+    """
     src = lake.read_day(SOURCE, symbol, day)
     df = to_pandas(src)
     price_tick, mult = per_row_spec(df, book)
-    values = compute_matrix(*tick_inputs(df, price_tick, mult), config, state)
+    if config.cross and aux is None:
+        aux = read_sources(lake, day, day_sources(lake, book, symbol, day, config.cross))
+    values = compute_matrix(*tick_inputs(df, price_tick, mult), config, state, aux)
     return _feature_table(src, values, config), state
 
 
@@ -220,7 +227,10 @@ def _build_locked(
         if m is None:  # vanished since listing: nothing to build from
             continue
         prev = source_days[i - 1].isoformat() if i else None
-        lineage = {"source_sha256": m.sha256, "prev_day": prev, "state_in": prev_out}
+        lineage: dict[str, Any] = {"source_sha256": m.sha256, "prev_day": prev, "state_in": prev_out}
+        srcs: list[AuxSource] = day_sources(lake, book, symbol, day, config.cross)
+        if srcs:  # an aux partition that changed or arrived later rebuilds from this day
+            lineage["aux"] = {s.role: s.provenance for s in srcs}
         rec = record["days"].get(day.isoformat())
         if _is_current(lake, symbol, rec, lineage):
             assert rec is not None
@@ -236,7 +246,8 @@ def _build_locked(
                 if prev is None
                 else _verified_state(lake, symbol, prev, prev_out, config)
             )
-        table, state = build_day(lake, symbol, day, config, book, state)
+        aux = read_sources(lake, day, srcs) if srcs else None
+        table, state = build_day(lake, symbol, day, config, book, state, aux)
         digest = _commit(partition_dir(lake, symbol, day), table, lake.durable)
         blob = state.to_bytes()
         spath = state_path(lake, symbol, day)

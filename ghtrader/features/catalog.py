@@ -20,7 +20,30 @@ FAMILIES: dict[str, str] = {
     "oi": "open-interest changes and their interaction with volume (OI is cumulative per day too)",
     "impact": "price-impact estimates (Kyle lambda, Amihud) over windows",
     "time": "time of session and snapshot arrival (CST clock; night belongs to the next trading day)",
+    "cross": "the main mid against another stream (next contract, or the au/ag partner), as of strictly "
+    "before each main tick; windows reset when either side changes contract",
 }
+
+# cross-contract factors (``cross.cross_main``), per aux role; column ``x<role>_<name>``
+CROSS_WINDOWS = (10, 50, 100)
+CROSS: tuple[tuple[str, int, str], ...] = (
+    ("log_ratio", 0, "log(main mid / aux mid as of strictly before the main tick)"),
+    ("spread_ticks", 0, "(aux mid - main mid) / main price tick (calendar spread for main vs next)"),
+    ("aux_age_s", 0, "seconds since the aux quote used (staleness of the alignment)"),
+    *(
+        (f"ret_aux_{w}", w, f"aux mid log-return over the last {w} main ticks (as-of samples)")
+        for w in CROSS_WINDOWS
+    ),
+    *(
+        (f"ret_diff_{w}", w, f"main mid log-return minus aux return over the last {w} main ticks")
+        for w in CROSS_WINDOWS
+    ),
+)
+CROSS_ROLES: dict[str, str] = {
+    "next": "the next delivery month after the row's main contract that has ticks that day (same variety)",
+    "pair": "the partner variety's continuous main series (au <-> ag)",
+}
+PAIR_VARIETY: dict[str, str] = {"au": "ag", "ag": "au"}
 
 # core per-tick factor -> family (formulas in registry.INSTANT)
 CORE_FAMILY: dict[str, str] = {

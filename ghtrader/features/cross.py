@@ -8,7 +8,8 @@ Traps: alignment is causal *as-of strictly before*: a main tick at ``t`` sees th
 slots keep the right quote whatever the arrival order within a timestamp, but online the main stream
 must not lag the aux stream by more than that). A change of the main segment
 (roll) or of the aux stream's segment (its contract changed) empties the windows: no window mixes
-contracts. Not yet part of the stored feature sets (the build reads main_l5 only).
+contracts. The named sets ``full_x`` / ``full_xp`` store them (``ghtrader.features.aux`` reads the aux
+streams; ``engine`` keeps this block's state after the kernel's in ``FactorState``).
 """
 
 from __future__ import annotations
@@ -17,24 +18,11 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-WINDOWS = (10, 50, 100)
-NAMES: tuple[str, ...] = (
-    "x_log_ratio",
-    "x_spread_ticks",
-    "x_aux_age_s",
-    *(f"x_ret_aux_{w}" for w in WINDOWS),
-    *(f"x_ret_diff_{w}" for w in WINDOWS),
-)
-FORMULAS = {
-    "x_log_ratio": "log(main mid / aux mid as of strictly before the main tick)",
-    "x_spread_ticks": "(aux mid - main mid) / main price tick (calendar spread for main vs next)",
-    "x_aux_age_s": "seconds since the aux quote used (staleness of the alignment)",
-    **{f"x_ret_aux_{w}": f"aux mid log-return over the last {w} main ticks (as-of samples)" for w in WINDOWS},
-    **{
-        f"x_ret_diff_{w}": f"main mid log-return minus aux return over the last {w} main ticks"
-        for w in WINDOWS
-    },
-}
+from ghtrader.features.catalog import CROSS, CROSS_WINDOWS
+
+WINDOWS = CROSS_WINDOWS
+NAMES: tuple[str, ...] = tuple(f"x_{name}" for name, _, _ in CROSS)
+FORMULAS = {f"x_{name}": formula for name, _, formula in CROSS}
 RING = max(WINDOWS) + 1
 # float state: mid of slots A, B and of the applied quote, ring of main mids, ring of aux mids
 F_A, F_B, F_CUR = 0, 1, 2
@@ -124,32 +112,55 @@ def _mid(df: pd.DataFrame) -> np.ndarray:
     return 0.5 * (df["bid_price1"].to_numpy(float) + df["ask_price1"].to_numpy(float))
 
 
+def _seg(df: pd.DataFrame) -> np.ndarray:
+    return df["segment_id"].to_numpy(np.int64) if "segment_id" in df else np.zeros(len(df), np.int64)
+
+
 def cross_features(main: pd.DataFrame, aux: pd.DataFrame, *, price_tick: float) -> pd.DataFrame:
     """Batch: both frames merged by time (aux after main at equal ts, as the online rule) -> one row per
     main tick. ``segment_id`` of each frame (0 when absent) marks its contract changes."""
-    n, m = len(main), len(aux)
-    ts = np.concatenate([main["datetime_ns"].to_numpy(np.int64), aux["datetime_ns"].to_numpy(np.int64)])
-    kind = np.concatenate([np.zeros(n, np.int64), np.ones(m, np.int64)])
-    order = np.lexsort((kind, ts))  # by ts, main (0) before aux (1) at ties
-    mids = np.concatenate([_mid(main), _mid(aux)])
-    segs = np.concatenate(
-        [
-            main["segment_id"].to_numpy(np.int64) if "segment_id" in main else np.zeros(n, np.int64),
-            aux["segment_id"].to_numpy(np.int64) if "segment_id" in aux else np.zeros(m, np.int64),
-        ]
-    )
-    out = np.empty((n, len(NAMES)))
     sf, si = fresh_state()
-    _run(order, kind, ts, mids, segs, float(price_tick), sf, si, out, n)
+    out = cross_matrix(
+        main["datetime_ns"].to_numpy(np.int64),
+        _mid(main),
+        np.full(len(main), float(price_tick)),
+        _seg(main),
+        (aux["datetime_ns"].to_numpy(np.int64), _mid(aux), _seg(aux)),
+        sf,
+        si,
+    )
     return pd.DataFrame(out, columns=list(NAMES))
 
 
+def cross_matrix(
+    ts: np.ndarray,
+    mid: np.ndarray,
+    pt: np.ndarray,
+    seg: np.ndarray,
+    aux: tuple[np.ndarray, np.ndarray, np.ndarray],
+    sf: np.ndarray,
+    si: np.ndarray,
+) -> np.ndarray:
+    """(n_main, len(NAMES)) cross factors of main ticks (``ts``, ``mid``, per-row ``pt``, ``seg``) against
+    the aux ticks ``(ts, mid, seg)``, merged by time (main first at equal ts), continuing state ``sf``/``si``."""
+    ats, amid, aseg = aux
+    n, m = len(ts), len(ats)
+    all_ts = np.concatenate([np.asarray(ts, np.int64), np.asarray(ats, np.int64)])
+    kind = np.concatenate([np.zeros(n, np.int64), np.ones(m, np.int64)])
+    order = np.lexsort((kind, all_ts))  # by ts, main (0) before aux (1) at ties
+    mids = np.concatenate([np.asarray(mid, np.float64), np.asarray(amid, np.float64)])
+    segs = np.concatenate([np.asarray(seg, np.int64), np.asarray(aseg, np.int64)])
+    out = np.empty((n, len(NAMES)))
+    _run(order, kind, all_ts, mids, segs, np.ascontiguousarray(pt, np.float64), sf, si, out)
+    return out
+
+
 @njit(cache=True)
-def _run(order, kind, ts, mids, segs, pt, sf, si, out, n_main):  # noqa: ANN001, ANN202, PLR0913
+def _run(order, kind, ts, mids, segs, pt, sf, si, out):  # noqa: ANN001, ANN202, PLR0913
     row = 0
     for e in order:
         if kind[e] == 1:
             cross_aux(ts[e], mids[e], segs[e], sf, si)
         else:
-            cross_main(ts[e], mids[e], pt, segs[e], sf, si, out[row])
+            cross_main(ts[e], mids[e], pt[row], segs[e], sf, si, out[row])
             row += 1

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ghtrader.features import cross as X
 from ghtrader.features import kernels as K
 from ghtrader.features.registry import FeatureConfig, feature_columns, selection
 from ghtrader.schema import ASK_PRICE, ASK_VOLUME, BID_PRICE, BID_VOLUME
@@ -37,6 +38,8 @@ INPUT_COLUMNS: list[str] = [
 ]
 KEY_COLUMNS = ["datetime_ns", "trading_day", "symbol", "underlying_contract", "segment_id"]
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+AuxTicks = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""One aux stream's ticks for the cross block: (datetime_ns int64, mid float64, segment int64), time-sorted."""
 
 
 @dataclass
@@ -49,8 +52,19 @@ class FactorState:
 
     @classmethod
     def fresh(cls, config: FeatureConfig) -> FactorState:
+        """Empty windows: the kernel's state, then one cross block per aux role (``config.cross``)."""
         _, _, _, nf, ni, _ = K.sizes(config.params())
-        return cls(config.hash, np.zeros(nf, dtype=np.float64), np.zeros(ni, dtype=np.int64))
+        nx = len(config.cross)
+        sf = np.concatenate([np.zeros(nf), np.full(nx * X.NF, np.nan)])
+        return cls(config.hash, sf, np.zeros(ni + nx * X.NI, dtype=np.int64))
+
+    def cross_views(self, config: FeatureConfig) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(sf, si)`` views of each aux role's cross state (after the kernel's), in ``config.cross`` order."""
+        _, _, _, nf, ni, _ = K.sizes(config.params())
+        return [
+            (self.sf[nf + j * X.NF : nf + (j + 1) * X.NF], self.si[ni + j * X.NI : ni + (j + 1) * X.NI])
+            for j in range(len(config.cross))
+        ]
 
     def copy(self) -> FactorState:
         return FactorState(self.config_hash, self.sf.copy(), self.si.copy())
@@ -117,6 +131,16 @@ def tick_inputs(
     return xs, ts, day_keys(df["trading_day"]), seg
 
 
+def _check_aux(config: FeatureConfig, aux: Mapping[str, AuxTicks] | None) -> Mapping[str, AuxTicks]:
+    missing = [r for r in config.cross if aux is None or r not in aux]
+    if missing:
+        raise ValueError(
+            f"feature config {config.hash} has cross-contract factors: pass the aux stream(s) "
+            f"{', '.join(missing)} (ghtrader.features.aux reads them from the lake)"
+        )
+    return aux or {}
+
+
 def compute_matrix(
     xs: np.ndarray,
     ts: np.ndarray,
@@ -124,12 +148,18 @@ def compute_matrix(
     seg: np.ndarray,
     config: FeatureConfig,
     state: FactorState,
+    aux: Mapping[str, AuxTicks] | None = None,
 ) -> np.ndarray:
-    """Run the kernel over all rows (mutating ``state``); return the selected factors (n, k) float64."""
+    """Run the kernel over all rows (mutating ``state``); return the selected factors (n, k) float64.
+
+    ``aux``: the aux streams of ``config.cross`` (role -> ticks of the same span), for the cross block.
+    """
     if state.config_hash != config.hash:
         raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
+    aux = _check_aux(config, aux)
     p = config.params()
-    out = np.empty((xs.shape[0], K.sizes(p)[5]), dtype=np.float64)
+    nk = K.sizes(p)[5]
+    out = np.empty((xs.shape[0], nk + len(config.cross) * len(X.NAMES)), dtype=np.float64)
     # one array type per argument, so numba compiles (and caches) one specialization: a column of a
     # frame read from Parquet is read-only, one built in memory is not, and numba types them apart
     xs, ts, day, seg = (
@@ -137,6 +167,11 @@ def compute_matrix(
         *(np.require(a, np.int64, ["C", "W"]) for a in (ts, day, seg)),
     )
     K.kernels_for(config.extended)[1](xs, ts, day, seg, p, state.sf, state.si, out)
+    if config.cross:
+        mid = 0.5 * (xs[:, K.AP] + xs[:, K.BP])  # the kernel's mid, same bits
+        for j, (role, (sf, si)) in enumerate(zip(config.cross, state.cross_views(config), strict=True)):
+            o = nk + j * len(X.NAMES)
+            out[:, o : o + len(X.NAMES)] = X.cross_matrix(ts, mid, xs[:, K.PT], seg, aux[role], sf, si)
     sel = selection(config)
     return out if len(sel) == out.shape[1] else np.ascontiguousarray(out[:, sel])
 
@@ -148,13 +183,15 @@ def compute_features(
     price_tick: float | np.ndarray,
     volume_multiple: float | np.ndarray,
     state: FactorState | None = None,
+    aux: Mapping[str, AuxTicks] | None = None,
 ) -> pd.DataFrame:
     """Feature frame of ``df`` (keys + one float64 ``f_*`` column per factor), continuing ``state``.
 
     ``state`` (mutated in place) carries windows over from the previous call; None starts fresh.
+    ``aux``: the aux streams of a config with cross factors (see ``compute_matrix``).
     """
     state = state if state is not None else FactorState.fresh(config)
-    values = compute_matrix(*tick_inputs(df, price_tick, volume_multiple), config, state)
+    values = compute_matrix(*tick_inputs(df, price_tick, volume_multiple), config, state, aux)
     out = pd.DataFrame(values, columns=feature_columns(config), copy=False)  # one float64 block
     src = df.reset_index(drop=True)
     has_seg = "segment_id" in src.columns
@@ -173,7 +210,11 @@ def compute_features(
 
 
 class OnlineFactorEngine:
-    """Tick-by-tick factors through the same jitted ``step`` as the batch build."""
+    """Tick-by-tick factors through the same jitted ``step`` as the batch build.
+
+    A config with cross factors also needs each aux stream's ticks as they arrive (``update_aux``): a
+    main tick sees the latest aux quote stamped strictly before it (``cross``).
+    """
 
     def __init__(
         self,
@@ -192,14 +233,34 @@ class OnlineFactorEngine:
         self.columns = feature_columns(config)
         self._p = config.params()
         self._sel = selection(config)
-        self._full = len(self._sel) == K.sizes(self._p)[5]
-        self._out = np.empty(K.sizes(self._p)[5], dtype=np.float64)
+        nk = K.sizes(self._p)[5]
+        width = nk + len(config.cross) * len(X.NAMES)
+        self._full = len(self._sel) == width
+        self._out = np.empty(width, dtype=np.float64)
         self._x = np.empty(K.NX, dtype=np.float64)
         self._step = K.kernels_for(config.extended)[0]
+        self._cross = [
+            (role, sf, si, self._out[nk + j * len(X.NAMES) : nk + (j + 1) * len(X.NAMES)])
+            for j, (role, (sf, si)) in enumerate(
+                zip(config.cross, self.state.cross_views(config), strict=True)
+            )
+        ]
+
+    def update_aux(self, role: str, ts: int, mid: float, seg: int = 0) -> None:
+        """An aux tick of ``role`` (mid of its best quotes; ``seg`` changes when its contract changes)."""
+        for r, sf, si, _ in self._cross:
+            if r == role:
+                X.cross_aux(int(ts), float(mid), int(seg), sf, si)
+                return
+        raise ValueError(f"no cross role {role!r} in this feature config (roles: {self.config.cross})")
 
     def update_values(self, x: np.ndarray, ts: int, day: int, seg: int) -> np.ndarray:
         """Consume one tick already in the kernel input layout; return its selected factors (a copy)."""
         self._step(x, ts, day, seg, self._p, self.state.sf, self.state.si, self._out)
+        if self._cross:
+            mid = 0.5 * (x[K.AP] + x[K.BP])
+            for _, sf, si, o in self._cross:
+                X.cross_main(ts, mid, x[K.PT], seg, sf, si, o)
         return self._out.copy() if self._full else self._out[self._sel]
 
     def update(

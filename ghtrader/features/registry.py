@@ -90,6 +90,7 @@ class FeatureConfig:
     extended: bool = False
     x_tick_windows: tuple[int, ...] = ()
     time_windows_s: tuple[int, ...] = ()
+    cross: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for fam, ws in {
@@ -101,6 +102,9 @@ class FeatureConfig:
                 raise ValueError(f"{fam} windows must be distinct positive ints, got {ws}")
         if not self.extended and (self.x_tick_windows or self.time_windows_s):
             raise ValueError("x_tick_windows / time_windows_s need extended=True")
+        bad = [r for r in self.cross if r not in C.CROSS_ROLES]
+        if bad or len(set(self.cross)) != len(self.cross):
+            raise ValueError(f"cross roles must be distinct, of {', '.join(C.CROSS_ROLES)}; got {self.cross}")
         if self.factors is not None:
             known = {s.name for s in all_specs(self)}
             unknown = [f for f in self.factors if f not in known]
@@ -159,7 +163,7 @@ class FeatureConfig:
         return np.array([self.ring_length, *[len(ws) for ws in fams], *flat, *ext], dtype=np.int64)
 
 
-_EXT_FIELDS = ("extended", "x_tick_windows", "time_windows_s")
+_EXT_FIELDS = ("extended", "x_tick_windows", "time_windows_s", "cross")
 
 
 _WINDOWED: dict[str, str] = {
@@ -174,7 +178,16 @@ _WINDOWED: dict[str, str] = {
 
 
 def all_specs(config: FeatureConfig) -> tuple[FactorSpec, ...]:
-    """Every factor the kernel computes for ``config``, in kernel output order."""
+    """Every factor ``config`` computes: the kernel's in its output order, then the cross block's."""
+    return kernel_specs(config) + tuple(
+        FactorSpec(f"x{role}_{n}", w, f"{d} [aux: {C.CROSS_ROLES[role]}]", "cross")
+        for role in config.cross
+        for n, w, d in C.CROSS
+    )
+
+
+def kernel_specs(config: FeatureConfig) -> tuple[FactorSpec, ...]:
+    """The factors the numba kernel computes for ``config``, in its output order."""
     specs = [FactorSpec(n, 0, d, C.CORE_FAMILY[n]) for n, d in INSTANT]
     for fam, ws in config.families().items():
         specs += [

@@ -1,4 +1,6 @@
-"""Named feature sets: ``core`` (the default build, 42 factors) and ``full`` (the research library).
+"""Named feature sets: ``core`` (the default build, 42 factors), ``full`` (the research library, 226)
+and ``full_x`` / ``full_xp`` (``full`` plus the cross-contract factors against the next contract, and
+for au/ag also against the partner variety's main series; they need those streams in the lake).
 
 A set is a frozen ``FeatureConfig``; its hash (config + ``FACTOR_VERSION``) is what the feature lake's
 ``_build.json`` and a model artifact record, so a model trained on ``full`` refuses ``core`` features.
@@ -7,24 +9,29 @@ A set is a frozen ``FeatureConfig``; its hash (config + ``FACTOR_VERSION``) is w
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ghtrader.features.registry import FeatureConfig, factor_specs
 
+_FULL = FeatureConfig(
+    ret_windows=(1, 2, 5, 10, 20, 50, 100),
+    rv_windows=(10, 20, 50, 100),
+    ofi_windows=(5, 10, 20, 50, 100),
+    vol_windows=(10, 20, 50, 100),
+    signed_vol_windows=(10, 20, 50, 100),
+    doi_windows=(10, 50, 100),
+    rate_windows=(10, 50, 100),
+    extended=True,
+    x_tick_windows=(10, 50, 100),
+    time_windows_s=(5, 30, 120),
+)
 FEATURE_SETS: dict[str, FeatureConfig] = {
     "core": FeatureConfig(),
-    "full": FeatureConfig(
-        ret_windows=(1, 2, 5, 10, 20, 50, 100),
-        rv_windows=(10, 20, 50, 100),
-        ofi_windows=(5, 10, 20, 50, 100),
-        vol_windows=(10, 20, 50, 100),
-        signed_vol_windows=(10, 20, 50, 100),
-        doi_windows=(10, 50, 100),
-        rate_windows=(10, 50, 100),
-        extended=True,
-        x_tick_windows=(10, 50, 100),
-        time_windows_s=(5, 30, 120),
-    ),
+    "full": _FULL,
+    # + cross-contract factors against the next contract (any variety) / also the au<->ag partner
+    "full_x": dataclasses.replace(_FULL, cross=("next",)),
+    "full_xp": dataclasses.replace(_FULL, cross=("next", "pair")),
 }
 DEFAULT_SET = "core"
 

@@ -62,11 +62,16 @@ def warm_factor_sets(lake: object) -> None:
 
     assert isinstance(lake, ParquetLake)
     frame = lake.read_day("main_l5", "KQ.m@SHFE.cu", WARM_RANGE[0]).to_pandas().iloc[:2000]
+    ts = frame["datetime_ns"].to_numpy(np.int64)
+    mid = 0.5 * (frame["bid_price1"].to_numpy(float) + frame["ask_price1"].to_numpy(float))
     for name in FEATURE_SETS:
         config = feature_set(name)
-        compute_features(frame, config, price_tick=10.0, volume_multiple=5.0)
+        aux = dict.fromkeys(config.cross, (ts + 1, mid, np.zeros(len(ts), np.int64)))  # any stream compiles
+        compute_features(frame, config, price_tick=10.0, volume_multiple=5.0, aux=aux)
         engine = OnlineFactorEngine(config, price_tick=10.0, volume_multiple=5.0)
-        for row in frame.iloc[:50].to_dict("records"):
+        for i, row in enumerate(frame.iloc[:50].to_dict("records")):
+            for role in config.cross:
+                engine.update_aux(role, int(ts[i]) - 1, float(mid[i]))
             engine.update(row)
 
 

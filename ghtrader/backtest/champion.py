@@ -14,6 +14,7 @@ replay's fills is a training/serving skew bug.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,7 @@ from ghtrader.backtest.engine import BacktestConfig, BacktestResult, block_ends,
 from ghtrader.backtest.signals import hold_outside_sessions, signal_from_proba
 from ghtrader.datasets.windows import SequenceDataset, sequence_windows
 from ghtrader.features.build import feature_days, load_state, per_row_spec
-from ghtrader.features.engine import FactorState, compute_matrix, tick_inputs
+from ghtrader.features.engine import AuxTicks, FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FeatureConfig, feature_columns
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook, variety_of
@@ -115,10 +116,14 @@ def backtest_model(
     features: FeatureConfig,
     state: FactorState,
     book: ContractBook,
+    aux: Mapping[str, AuxTicks] | None = None,
 ) -> ChampionBacktest:
-    """Factors (batch, from ``state``), the artifact's probabilities, targets and the tier-1 backtest."""
+    """Factors (batch, from ``state``), the artifact's probabilities, targets and the tier-1 backtest.
+
+    ``aux``: the aux streams over the same days when ``features`` has cross factors (``features.aux``).
+    """
     price_tick, mult = per_row_spec(ticks, book)
-    values = compute_matrix(*tick_inputs(ticks, price_tick, mult), features, state.copy())
+    values = compute_matrix(*tick_inputs(ticks, price_tick, mult), features, state.copy(), aux)
     proba = predict_ticks(ticks, values, model, features)
     sig = meta.get("signal") or {}
     groups = ticks.groupby(["trading_day", "segment_id"], sort=False).ngroup().to_numpy()

@@ -45,7 +45,9 @@ def backtest(
         typer.Option("--champion", help="score the promoted champion artifact of --var on --start..--end"),
     ] = False,
     var: Annotated[str, typer.Option(help="variety of the champion (with --champion)")] = "cu",
-    feature_set: Annotated[str, typer.Option(help="feature set (with --champion): core | full")] = "core",
+    feature_set: Annotated[
+        str, typer.Option(help="feature set (with --champion): core | full | full_x | full_xp")
+    ] = "core",
     runs_dir: Annotated[Path | None, typer.Option(help="default: GHTRADER_RUNS_DIR, else ./runs")] = None,
 ) -> None:
     """Replay main_l5 ticks with TqSim-like fills (next tick's opposite best, full size, SHFE fees)."""
@@ -157,6 +159,7 @@ def _champion(
     from ghtrader.backtest.champion import backtest_model, load_main_ticks, warm_state
     from ghtrader.backtest.runner import write_outputs
     from ghtrader.config import load_settings
+    from ghtrader.features.aux import range_aux
     from ghtrader.features.sets import feature_set as named
     from ghtrader.labels.core import LabelConfig
     from ghtrader.market.calendar import TradingCalendar
@@ -179,9 +182,11 @@ def _champion(
     if ticks.empty:
         raise CliError(f"no main_l5 ticks for {symbol} in {d0}..{d1} under {settings.lake_dir}")
     book = ContractBook.load(TradingCalendar.bundled())
+    days = [d for d in lake.days("main_l5", symbol) if d0 <= d <= d1]
     res = backtest_model(
         ticks, champ.model, champ.meta, features=expected.features,
         state=warm_state(lake, symbol, d0, expected.features), book=book,
+        aux=range_aux(lake, book, symbol, days, expected.features.cross),
     )  # fmt: skip
     out_dir = out or settings.runs_dir / "trading" / f"backtest-{var}-{d0}-{d1}"
     extra = {"symbol": symbol, "start": d0.isoformat(), "end": d1.isoformat(), "champion": champ.describe()}

@@ -23,7 +23,8 @@ MinTrainOpt = Annotated[int, typer.Option(help="trading days the first split tra
 TestDaysOpt = Annotated[int | None, typer.Option(help="test days per split (default: spread the data)")]
 StrideOpt = Annotated[int, typer.Option(help="train on every k-th labelled row")]
 FeatureSetOpt = Annotated[
-    str | None, typer.Option(help="feature set core | full (default: every factor the lake holds)")
+    str | None,
+    typer.Option(help="feature set core | full | full_x | full_xp (default: every factor the lake holds)"),
 ]
 
 

@@ -27,7 +27,10 @@ RunsOpt = Annotated[Path | None, typer.Option(help="default: GHTRADER_RUNS_DIR, 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print a JSON summary on stdout")]
 FeatureSetOpt = Annotated[
     str,
-    typer.Option(envvar="GHTRADER_TRADE_FEATURE_SET", help="feature set the runner computes (core | full)"),
+    typer.Option(
+        envvar="GHTRADER_TRADE_FEATURE_SET",
+        help="feature set the runner computes (core | full; cross sets are refused)",
+    ),
 ]
 
 

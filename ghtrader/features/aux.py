@@ -122,3 +122,18 @@ def day_sources(
 def read_sources(lake: ParquetLake, day: dt.date, sources: list[AuxSource]) -> dict[str, AuxTicks]:
     """Each source's aux ticks of ``day``, by role."""
     return {s.role: read_aux(lake, s, day) for s in sources}
+
+
+def range_aux(
+    lake: ParquetLake, book: ContractBook, symbol: str, days: list[dt.date], roles: tuple[str, ...]
+) -> dict[str, AuxTicks]:
+    """Each role's aux ticks over ``days`` (in order), resolved day by day as the build does."""
+    per_day = [read_sources(lake, d, day_sources(lake, book, symbol, d, roles)) for d in days]
+    return {
+        r: (
+            np.concatenate([p[r][0] for p in per_day]) if per_day else np.zeros(0, np.int64),
+            np.concatenate([p[r][1] for p in per_day]) if per_day else np.zeros(0),
+            np.concatenate([p[r][2] for p in per_day]) if per_day else np.zeros(0, np.int64),
+        )
+        for r in roles
+    }

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pytest
 
-from ghtrader.features.aux import day_sources, read_sources
+from ghtrader.features.aux import day_sources, range_aux, read_sources
 from ghtrader.features.build import build_features, feature_days, partition_dir, read_features
 from ghtrader.features.engine import FactorState, OnlineFactorEngine, compute_features, tick_inputs
 from ghtrader.features.registry import feature_columns
@@ -47,15 +47,10 @@ def _frames(lake: ParquetLake, book: ContractBook) -> tuple[pd.DataFrame, pd.Dat
     """All main_l5 days and the concatenated next-contract aux stream (as the build resolves it)."""
     days = lake.days("main_l5", MAIN)
     main = pd.concat([to_pandas(lake.read_day("main_l5", MAIN, d)) for d in days], ignore_index=True)
-    parts = [read_sources(lake, d, day_sources(lake, book, MAIN, d, ("next",)))["next"] for d in days]
-    aux = pd.DataFrame(
-        {
-            "datetime_ns": np.concatenate([p[0] for p in parts]),
-            "mid": np.concatenate([p[1] for p in parts]),
-            "seg": np.concatenate([p[2] for p in parts]),
-        }
-    )
-    return main, aux
+    ts, mid, seg = range_aux(lake, book, MAIN, days, ("next",))["next"]
+    first = read_sources(lake, days[0], day_sources(lake, book, MAIN, days[0], ("next",)))["next"]
+    assert np.array_equal(ts[: len(first[0])], first[0]) and (np.diff(seg) != 0).sum() == 1  # one roll
+    return main, pd.DataFrame({"datetime_ns": ts, "mid": mid, "seg": seg})
 
 
 def test_sets_list_cross_family() -> None:
@@ -175,3 +170,13 @@ def test_pair_role_on_au_and_ag(book: ContractBook, tmp_path_factory: pytest.Tem
     ok = np.isfinite(age)
     assert ok.mean() > 0.9 and (age[ok] > 0).all()  # as of strictly before: never the same instant
     assert np.isfinite(ratio).mean() > 0.9
+
+
+def test_trade_runner_refuses_a_cross_set() -> None:
+    from ghtrader.labels.core import LabelConfig
+    from ghtrader.trade.champion import Expected
+    from ghtrader.trade.runner import TradeRunner
+
+    expected = Expected(feature_set("full_x"), LabelConfig())
+    with pytest.raises(ValueError, match="cannot serve cross-contract factors"):
+        TradeRunner(None, None, expected, None, None, None, None)  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ghtrader.pipeline.airflow_env import prod_env
+from ghtrader.pipeline.airflow_env import api_token, prod_env
 
 ENV = prod_env()
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
@@ -53,14 +53,9 @@ def check(name: str, ok: bool, detail: str) -> None:
 
 
 def token() -> str:
-    pw = json.loads(Path(ENV["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).read_text())
-    user = ENV["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(",")[0].split(":")[0]
-    body = json.dumps({"username": user, "password": pw[user]}).encode()
-    req = urllib.request.Request(
-        f"{BASE}/auth/token", body, {"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())["access_token"]
+    if not Path(ENV["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]).exists():
+        raise SystemExit("no production passwords file: start prod mode first (scripts/prod.sh)")
+    return api_token(BASE, ENV)
 
 
 TOKEN = ""

@@ -26,20 +26,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def get_token(base: str) -> str:
-    from ghtrader.pipeline.airflow_env import prod_env
+    from ghtrader.pipeline.airflow_env import api_token
 
-    env = prod_env()
-    pw_file = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
-    if pw_file.exists():
-        user = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(",")[0].split(":")[0]
-        body = json.dumps({"username": user, "password": json.loads(pw_file.read_text())[user]}).encode()
-        req = urllib.request.Request(
-            f"{base}/auth/token", body, {"Content-Type": "application/json"}, method="POST"
-        )
-    else:  # local demo (SIMPLE_AUTH_MANAGER_ALL_ADMINS)
-        req = urllib.request.Request(f"{base}/auth/token")
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return str(json.loads(r.read())["access_token"])
+    return api_token(base)
 
 
 def latest_run(base: str, token: str, dag_id: str) -> str | None:

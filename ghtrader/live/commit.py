@@ -81,3 +81,17 @@ def last_stored_row(lake: ParquetLake, dataset: str, symbol: str) -> pa.Table | 
             ns = table["datetime_ns"].to_numpy()
         return table.slice(int(np.argmax(ns)), 1)
     return None
+
+
+def compaction_due(
+    touched: dict[tuple[str, dt.date], int], today: dt.date | None, max_files: int, per_round: int
+) -> list[tuple[str, dt.date]]:
+    """Partitions to compact this round: those of a finished trading day or with ``max_files`` files,
+    past days first, then the most files; at most ``per_round`` (partitions reach ``max_files``
+    together, and a burst of rewrites would starve the feed thread and hold the symbols' locks)."""
+    due = [
+        (k[1] >= (today or k[1]), -n, k)
+        for k, n in touched.items()
+        if (today is not None and k[1] < today) or n >= max_files
+    ]
+    return [k for *_, k in sorted(due)[:per_round]]

@@ -26,11 +26,13 @@ TickCallback = Callable[[pd.DataFrame], None]
 class TickFeed(Protocol):
     """Iterator/callback interface over a live tick subscription.
 
-    A feed may also have ``open()``: called before iterating, it does the slow set-up (the sim feed
-    generates its day) so that the ticks released from then on arrive without a stall.
+    ``open()`` is called before iterating: it does the slow set-up (the sim feed generates its day),
+    so that the ticks released from then on arrive without a stall; a no-op for most feeds.
     """
 
     symbols: tuple[str, ...]
+
+    def open(self) -> None: ...
 
     def __iter__(self) -> Iterator[pd.DataFrame]:
         """Yield non-empty, de-duplicated tick-schema batches until the feed ends or is closed."""
@@ -106,6 +108,9 @@ class SimLiveFeed:
         self.sleep = sleep
         self.dedup = MonotonicDedup()
         self._closed = False
+
+    def open(self) -> None:
+        """Nothing to prepare: the day is fetched on the first iteration."""
 
     def close(self) -> None:
         self._closed = True

@@ -164,3 +164,14 @@ def first_tick_gaps(
         if t > prev:
             gaps.append(Gap(sym, day, prev, t, reason))
     return gaps
+
+
+def stop_gaps(calendar: TradingCalendar, sessions: SymbolSessions, last_ns: dict[str, int]) -> list[Gap]:
+    """The rest of each symbol's trading day after its last recorded tick (the recorder stops)."""
+    gaps = []
+    for sym, last in last_ns.items():
+        day = calendar.trading_day_of(last)
+        windows = sessions.windows(sym, day) if day is not None else ()
+        if day is not None and windows and windows[-1][1] > last:
+            gaps.append(Gap(sym, day, last, windows[-1][1], "stop"))
+    return gaps

@@ -23,8 +23,6 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,10 +30,12 @@ import pandas as pd
 import pyarrow as pa
 
 from ghtrader.live.clock import SymbolSessions
-from ghtrader.live.commit import append_partition, compact_partition, last_stored_row
-from ghtrader.live.gaps import Gap, GapLog, first_tick_gaps
+from ghtrader.live.commit import append_partition, compact_partition, compaction_due, last_stored_row
+from ghtrader.live.gaps import Gap, GapLog, first_tick_gaps, stop_gaps
 from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_rows
 from ghtrader.live.metrics import RecorderMetrics
+from ghtrader.live.mirror import QuestDbMirror
+from ghtrader.live.recorder_config import FlushResult, RecorderConfig
 from ghtrader.live.staging import Chunks, PartKey, Staging
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
@@ -44,36 +44,8 @@ from ghtrader.store.base import dataset_schema
 from ghtrader.store.lake import ParquetLake
 from ghtrader.store.quarantine import quarantine_rows
 
+__all__ = ["FlushResult", "Recorder", "RecorderConfig"]
 LockFn = Callable[[str], AbstractContextManager[object]]
-
-
-@dataclass(frozen=True)
-class RecorderConfig:
-    """Flush cadence, staleness bound and where things go."""
-
-    quarantine_dir: Path
-    flush_s: float = 2.0
-    stale_s: float = 60.0
-    validate_every_s: float = 0.5
-    max_files: int = 64  # compact a partition once it has this many files
-    compact_per_round: int = 4  # partitions compacted per compactor round (every 5 s)
-    commit_workers: int = 8  # symbols committed in parallel (fsync waits overlap; more threads only contend)
-    flush_groups: int = 4  # timer flushes are staggered over this many symbol groups (see ``staging``)
-    dataset: str = "ticks"
-    source: str = "sim"
-
-
-@dataclass
-class FlushResult:
-    rows: int = 0
-    partitions: int = 0
-    quarantined: int = 0
-    seconds: float = 0.0
-    taken_at: float = 0.0  # wall time the flush took its rows: everything received before is durable
-    feed_lag_s: float = 0.0  # how far the newest received tick was behind the clock at taken_at
-    latencies: np.ndarray = field(default_factory=lambda: np.empty(0))
-    group: int | None = None  # the flush group committed (None: every group)
-    symbols: tuple[str, ...] = ()  # symbols whose staged rows this flush committed
 
 
 class Recorder:
@@ -105,8 +77,7 @@ class Recorder:
         self.lock = lock
         self.wall = wall
         self.wall_at = wall_at
-        self.questdb = questdb  # a QuestDbStore when configured: mirrored off the flush path
-        self._qdb_dirty: set[tuple[str, dt.date]] = set()
+        self.mirror = QuestDbMirror(questdb, lake, config.dataset) if questdb is not None else None
         self.started_wall = wall()
         self.last_ns: dict[str, int] = {}
         self.watermark: dict[str, int] = {}
@@ -283,8 +254,8 @@ class Recorder:
                     m = append_partition(self.lake, self.config.dataset, symbol, d, part)
                     committed.add((symbol, d))
                     self._touched[(symbol, d)] = len(m.files)
-                    if self.questdb is not None:
-                        self._qdb_dirty.add((symbol, d))
+                    if self.mirror is not None:
+                        self.mirror.mark(symbol, d)
                     self.metrics.written.labels(symbol).inc(part.num_rows)
 
         jobs = [self._pool.submit(commit_symbol, symbol, items) for symbol, items in parts.items()]
@@ -300,14 +271,9 @@ class Recorder:
         holding up a flush for it would break the tick-to-durable latency bound.
         """
         today = self.calendar.trading_day_of(self.market_now())
-        due = [
-            (k[1] >= (today or k[1]), -n, k)  # past days first, then the most files
-            for k, n in list(self._touched.items())
-            if (today is not None and k[1] < today) or n >= self.config.max_files
-        ]
-        # a few per round: partitions reach max_files together, and a burst of rewrites would
-        # starve the feed thread and hold the symbols' locks that their flushes wait for
-        todo = [k for *_, k in sorted(due)[: self.config.compact_per_round]]
+        todo = compaction_due(
+            dict(self._touched), today, self.config.max_files, self.config.compact_per_round
+        )
         for symbol, d in todo:
             with self.lock(symbol):
                 compact_partition(self.lake, self.config.dataset, symbol, d)
@@ -318,38 +284,14 @@ class Recorder:
         return len(todo)
 
     def sync_questdb(self) -> int:
-        """Upsert the partitions changed since the last sync into QuestDB (whole partitions, dedup keys).
-
-        Runs on the compactor thread and after the final flush, never inside a flush: a QuestDB
-        outage must not stop the lake commits; failed partitions stay dirty and are retried.
-        """
-        if self.questdb is None:
-            return 0
-        with self._buf:
-            todo, self._qdb_dirty = sorted(self._qdb_dirty), set()
-        done = 0
-        try:
-            with self.questdb.batch():
-                for symbol, d in todo:
-                    table = self.lake.read_day(self.config.dataset, symbol, d)
-                    self.questdb.write_partition(self.config.dataset, symbol, d, table, mode="replace")
-                    done += 1
-        except Exception:
-            with self._buf:
-                self._qdb_dirty.update(todo)
-            raise
-        return done
+        """Mirror the partitions changed since the last sync into QuestDB (see ``live.mirror``)."""
+        return self.mirror.sync() if self.mirror is not None else 0
 
     def record_stop_gaps(self) -> list[Gap]:
         """On a clean stop: the rest of each symbol's trading day will not be recorded (after the final
         flush, so a restart the same day records its own, overlapping gap; backfill resolves both)."""
-        gaps = []
         with self._buf:
-            for sym, last in self.last_ns.items():
-                day = self.calendar.trading_day_of(last)
-                windows = self.sessions.windows(sym, day) if day is not None else ()
-                if day is not None and windows and windows[-1][1] > last:
-                    gaps.append(Gap(sym, day, last, windows[-1][1], "stop"))
+            gaps = stop_gaps(self.calendar, self.sessions, self.last_ns)
         for g in self.gaps.record(gaps):
             self.metrics.gaps.labels(g.reason).inc()
         return gaps

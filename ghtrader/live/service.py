@@ -217,9 +217,7 @@ def run_record(
                 recorder.mark_reconnect()
                 log_event(d.log, "feed_reconnect")
             first = False
-            prepare = getattr(feed, "open", None)  # e.g. the sim feed generates its day first
-            if prepare is not None:
-                prepare()
+            feed.open()  # e.g. the sim feed generates its day before any tick is released
             log_event(d.log, "feed_open", market_ns=clock.market_ns())  # ticks from here on arrive
             try:
                 for batch in feed:

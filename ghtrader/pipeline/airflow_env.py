@@ -130,3 +130,23 @@ if __name__ == "__main__":
         sys.exit(0)
     env = prod_env() if "--prod" in sys.argv[1:] else airflow_env()
     sys.stdout.write("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+
+
+def api_token(base: str, env: dict[str, str] | None = None, timeout_s: float = 30.0) -> str:
+    """A JWT from Airflow's ``/auth/token`` at ``base``: as the first user of the production passwords
+    file when it exists (``prod_env``), else the local demo's all-admins token (no credentials)."""
+    import json
+    import urllib.request
+
+    env = env if env is not None else prod_env()
+    pw_file = Path(env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"])
+    if pw_file.exists():
+        user = env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(",")[0].split(":")[0]
+        body = json.dumps({"username": user, "password": json.loads(pw_file.read_text())[user]}).encode()
+        req = urllib.request.Request(
+            f"{base}/auth/token", body, {"Content-Type": "application/json"}, method="POST"
+        )
+    else:  # local demo (SIMPLE_AUTH_MANAGER_ALL_ADMINS)
+        req = urllib.request.Request(f"{base}/auth/token")
+    with urllib.request.urlopen(req, timeout=timeout_s) as r:
+        return str(json.loads(r.read())["access_token"])

@@ -32,8 +32,8 @@ def warm(tmp: Path) -> dict[str, float]:
     from ghtrader.evaluation.tiers import default_tier2, setup_tier2
     from ghtrader.market.calendar import TradingCalendar
     from ghtrader.market.contracts import ContractBook
+    from ghtrader.pipeline.simlake import build_sim_lake
     from ghtrader.store.lake import ParquetLake
-    from ghtrader.testing.simlake import build_sim_lake
 
     took: dict[str, float] = {}
     t0 = time.perf_counter()

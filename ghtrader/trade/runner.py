@@ -83,10 +83,9 @@ class TradeRunner(Router):
         perf: Callable[[], float] = time.perf_counter,
         factor_state: FactorState | None = None,
     ) -> None:
-        if expected.features.cross:  # it subscribes to the main symbol only: no aux streams to align
+        if expected.features.cross:  # it subscribes to the main symbol only: no aux stream to align
             raise ValueError(
-                f"the trade runner cannot serve cross-contract factors yet (feature config "
-                f"{expected.features.hash}, aux roles {', '.join(expected.features.cross)}): use a set without them"
+                f"the trade runner cannot serve cross-contract factors yet ({expected.features.cross})"
             )
         self.cfg = config
         self.champion = champion

@@ -224,6 +224,7 @@ def run_trade(
             feed = feed_factory(d)
             feeds[:] = [feed]
             try:
+                feed.open()  # the sim feed generates its day before releasing ticks: no first-poll stall
                 for batch in feed:
                     ticks = adapter.convert(batch)
                     with lock:

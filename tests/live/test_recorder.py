@@ -19,6 +19,7 @@ from ghtrader.live.daemon import Daemon, DaemonConfig
 from ghtrader.live.gaps import GapLog, gap_days
 from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows
 from ghtrader.live.metrics import RecorderMetrics
+from ghtrader.live.mirror import QuestDbMirror
 from ghtrader.live.recorder import Recorder, RecorderConfig
 from ghtrader.schema import to_arrow
 from ghtrader.sources.sim import SimSource
@@ -256,7 +257,7 @@ def test_questdb_mirror_is_synced_off_the_flush_path_and_retried(
 ) -> None:  # noqa: ANN001
     rec = make_recorder(tmp_path, calendar, book)
     qdb = FakeQuestDb()
-    rec.questdb = qdb
+    rec.mirror = QuestDbMirror(qdb, rec.lake, "ticks")  # what Recorder(questdb=...) builds
     rec.accept(day_ticks.iloc[:500])
     rec.flush()
     qdb.fail = True

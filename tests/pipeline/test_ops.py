@@ -239,3 +239,43 @@ def test_short_range_is_rejected_by_resolve_with_one_line(tmp_path: Path) -> Non
     with pytest.raises(ValueError, match=r"has 3 trading days; the walk-forward needs >= 11") as ei:
         resolve_spec("cu", params, dt.date(2025, 3, 19))
     assert "\n" not in str(ei.value)
+
+
+def test_api_token_logs_in_as_the_first_prod_user_else_asks_the_demo(tmp_path: Path) -> None:
+    from ghtrader.pipeline.airflow_env import api_token
+
+    seen: list[tuple[str, dict | None]] = []
+
+    class H(BaseHTTPRequestHandler):
+        def _answer(self, body: dict | None) -> None:
+            seen.append((self.command, body))
+            out = json.dumps({"access_token": f"jwt-{self.command}"}).encode()
+            self.send_response(201)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._answer(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._answer(None)
+
+        def log_message(self, *a: object) -> None:
+            pass
+
+    srv = HTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{srv.server_port}"
+    pw = tmp_path / "passwords.json"
+    env = {
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(pw),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "ops:admin,viewer:viewer",
+    }
+    try:
+        assert api_token(base, env) == "jwt-GET"  # no passwords file: the local demo's token
+        pw.write_text(json.dumps({"ops": "s3cret", "viewer": "v"}))
+        assert api_token(base, env) == "jwt-POST"
+    finally:
+        srv.shutdown()
+    assert seen == [("GET", None), ("POST", {"username": "ops", "password": "s3cret"})]

@@ -46,6 +46,9 @@ class TqLiveFeed:
         self.dedup = MonotonicDedup()
         self._closed = False
 
+    def open(self) -> None:
+        """Nothing to prepare: the subscription starts on the first iteration."""
+
     def close(self) -> None:
         self._closed = True
 

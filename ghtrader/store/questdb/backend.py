@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,16 +40,15 @@ from ghtrader.store.questdb.ddl import (
 )
 from ghtrader.store.questdb.digest import table_digest
 from ghtrader.store.questdb.entry import CoverageEntry, Pending
-from ghtrader.store.questdb.pg import PgClient, as_date, ts_literal
-from ghtrader.store.questdb.reads import DayReader, IncompleteDay, assemble, day_sql, fetched_columns
+from ghtrader.store.questdb.pg import PgClient
+from ghtrader.store.questdb.reads import DayReader
+from ghtrader.store.questdb.store_index import StoreIndex
+from ghtrader.store.questdb.store_reads import StoreReads
 from ghtrader.store.questdb.wal import WalTracker
-from ghtrader.store.questdb.wire import to_table
 from ghtrader.store.questdb.writes import PendingWrites, send_batch
 
-NIGHT_LEAD_NS = 7 * ilp.NS_PER_DAY  # a trading day's first tick is at most a long weekend earlier
 
-
-class QuestDbStore:
+class QuestDbStore(StoreIndex, StoreReads):
     """Tick store on a QuestDB server; see the module docstring for the commit protocol."""
 
     def __init__(self, config: QuestDbConfig) -> None:
@@ -231,179 +228,3 @@ class QuestDbStore:
         self, name: str, symbol: str, day: dt.date, columns: Sequence[str] | None = None
     ) -> pa.Table | None:
         raise NotImplementedError("sidecars are stored in the Parquet lake only")
-
-    # ----------------------------------------------------------------- coverage index
-    _COVERAGE_COLUMNS = (
-        "dataset, symbol, trading_day, row_count, first_datetime_ns, last_datetime_ns, row_hash, schema_hash"
-    )
-
-    def _coverage_rows(self, where: str, params: list[Any], settle: bool = True) -> list[CoverageEntry]:
-        if settle:
-            self._visible(self._index)
-        sql = f"SELECT {self._COVERAGE_COLUMNS} FROM {self.coverage_spec.name} WHERE {where} ORDER BY symbol, ts"
-        _, rows = self.pg.query(sql, params)
-        out = [
-            CoverageEntry(r[0], r[1], as_date(r[2]), int(r[3]), int(r[4]), int(r[5]), r[6], r[7])
-            for r in rows
-        ]
-        return [e for e in out if e.rows > 0]
-
-    def coverage(self, dataset: str, symbol: str | None = None) -> list[CoverageEntry]:
-        """Index rows of ``dataset`` (one symbol or all), ordered by symbol and day; no tick scan."""
-        dataset_schema(dataset)
-        if symbol is None:
-            return self._coverage_rows("dataset = %s", [dataset])
-        return self._coverage_rows("dataset = %s AND symbol = %s", [dataset, symbol])
-
-    def entry(self, dataset: str, symbol: str, day: dt.date) -> CoverageEntry | None:
-        """The index row of one day: one query on that day's timestamp (no scan of the symbol's days)."""
-        return self._entry(dataset, symbol, day, settle=True)
-
-    def _entry(self, dataset: str, symbol: str, day: dt.date, settle: bool = False) -> CoverageEntry | None:
-        dataset_schema(dataset)
-        found = self._coverage_rows(
-            f"ts = {ts_literal(ilp.day_ns(day))} AND dataset = %s AND symbol = %s", [dataset, symbol], settle
-        )
-        return found[-1] if found else None
-
-    SERVER_VIEW_TTL_S = 60.0
-
-    def _server(self, dataset: str, symbol: str) -> tuple[dict[dt.date, CoverageEntry], set[dt.date]]:
-        """The server's index and no-data days of a symbol, fetched once per ``SERVER_VIEW_TTL_S``.
-
-        The write path's look-ups: two queries per symbol instead of two per partition. What this
-        store wrote since is overlaid by ``_written`` / ``_no_data_local`` (one writer per partition
-        is assumed, as for the lake).
-        """
-        now = time.monotonic()
-        with self._lock:
-            cached = self._server_view.get((dataset, symbol))
-        if cached is not None and now - cached[0] < self.SERVER_VIEW_TTL_S:
-            return cached[1], cached[2]
-        where = "dataset = %s AND symbol = %s"
-        entries = {e.trading_day: e for e in self._coverage_rows(where, [dataset, symbol], settle=False)}
-        _, rows = self.pg.query(
-            f"SELECT trading_day, no_data FROM {self.no_data_spec.name} WHERE {where} ORDER BY ts",
-            [dataset, symbol],
-        )
-        marks: dict[dt.date, bool] = {}
-        for d, flag in rows:  # in ts order: the last row of a day wins, as dedup would
-            marks[as_date(d)] = bool(flag)
-        view = (now, entries, {d for d, flag in marks.items() if flag})
-        with self._lock:
-            self._server_view[(dataset, symbol)] = view
-        return view[1], view[2]
-
-    def _marked_no_data(self, key: tuple[str, str, dt.date]) -> bool:
-        """Whether a day is marked no-data: this store's own marks, else the server's."""
-        with self._lock:
-            local = self._no_data_local.get(key)
-        if local is not None:
-            return local
-        return key[2] in self._server(key[0], key[1])[1]
-
-    def days(self, dataset: str, symbol: str) -> list[dt.date]:
-        return [e.trading_day for e in self.coverage(dataset, symbol)]
-
-    def symbols(self, dataset: str) -> list[str]:
-        return sorted({e.symbol for e in self.coverage(dataset)})
-
-    def has_partition(self, dataset: str, symbol: str, day: dt.date) -> bool:
-        return self.entry(dataset, symbol, day) is not None
-
-    # ----------------------------------------------------------------- reads
-    def read_day(
-        self, dataset: str, symbol: str, day: dt.date, columns: Sequence[str] | None = None
-    ) -> pa.Table:
-        """One committed day (``IncompleteDay`` when QuestDB holds fewer/more rows than the index says)."""
-        e = self.entry(dataset, symbol, day)
-        if e is None:
-            return self._schema(dataset, columns).empty_table()
-        return self.read_entry(e, columns)
-
-    def read_range(
-        self, dataset: str, symbol: str, start: dt.date, end: dt.date, columns: Sequence[str] | None = None
-    ) -> pa.Table:
-        entries = [e for e in self.coverage(dataset, symbol) if start <= e.trading_day <= end]
-        tables = [self.read_entry(e, columns) for e in entries]
-        return pa.concat_tables(tables) if tables else self._schema(dataset, columns).empty_table()
-
-    @staticmethod
-    def _schema(dataset: str, columns: Sequence[str] | None) -> pa.Schema:
-        schema = dataset_schema(dataset)
-        return schema if columns is None else pa.schema([schema.field(c) for c in columns])
-
-    def read_entry(self, e: CoverageEntry, columns: Sequence[str] | None = None) -> pa.Table:
-        """The rows of one index row's day, checked against its count (see ``reads`` for the split)."""
-        schema, spec = self._schema(e.dataset, columns), self.tick_spec(e.dataset)
-        cols = fetched_columns(schema)
-        sql = day_sql(spec, cols, e.trading_day, e.first_datetime_ns, e.last_datetime_ns)
-        self._visible([spec.name])
-        results = self.reader.fetch(sql, e)
-        held = sum(r.rows for r in results)
-        if held != e.rows and self.wal.lagging(spec.name):  # another writer's WAL not applied yet
-            self.wal.wait_applied([spec.name])
-            results = self.reader.fetch(sql, e)
-            held = sum(r.rows for r in results)
-        if held != e.rows:
-            raise IncompleteDay(e.dataset, e.symbol, e.trading_day, e.rows, held, spec.name)
-        return assemble(results, schema, e.symbol, e.trading_day)
-
-    def scan_day(self, dataset: str, symbol: str, day: dt.date) -> pa.Table:
-        """The rows QuestDB actually holds for a trading day, ignoring the index (for repair)."""
-        schema, spec = dataset_schema(dataset), self.tick_spec(dataset)
-        self._visible([spec.name])
-        hi = ilp.day_ns(day) + ilp.NS_PER_DAY
-        result = self.wire.query(
-            f"SELECT {', '.join(schema.names)} FROM {spec.name} WHERE symbol = $1 "
-            f"AND ts >= {ts_literal(hi - ilp.NS_PER_DAY - NIGHT_LEAD_NS)} AND ts < {ts_literal(hi)} "
-            f"AND trading_day = '{day.isoformat()}' ORDER BY ts",
-            [symbol],
-        )
-        return to_table(result, schema)
-
-    def count_between(self, spec: TableSpec, symbol: str, lo_ns: int, hi_ns: int) -> int:
-        self._visible([spec.name])
-        _, rows = self.pg.query(
-            f"SELECT count() FROM {spec.name} WHERE symbol = %s AND ts >= {ts_literal(lo_ns)} "
-            f"AND ts <= {ts_literal(hi_ns, up=True)} AND datetime_ns >= {lo_ns} AND datetime_ns <= {hi_ns}",
-            [symbol],
-        )
-        return int(rows[0][0]) if rows else 0
-
-    def day_counts(self, dataset: str, symbol: str, start: dt.date, end: dt.date) -> dict[dt.date, int]:
-        """Rows actually present per trading day in ``[start, end]`` (a scan: for repair, not for coverage)."""
-        lo = ilp.day_ns(start) - NIGHT_LEAD_NS
-        hi = ilp.day_ns(end) + ilp.NS_PER_DAY
-        self._visible([self.tick_spec(dataset).name])
-        _, rows = self.pg.query(
-            f"SELECT trading_day, count() FROM {self.tick_spec(dataset).name} WHERE symbol = %s "
-            f"AND ts >= {ts_literal(lo)} AND ts < {ts_literal(hi)} GROUP BY trading_day",
-            [symbol],
-        )
-        counts = {as_date(d): int(n) for d, n in rows}
-        return {d: n for d, n in sorted(counts.items()) if start <= d <= end}
-
-    # ----------------------------------------------------------------- no-data markers
-    def no_data_days(self, dataset: str, symbol: str) -> list[dt.date]:
-        self._visible(self._index)
-        _, rows = self.pg.query(
-            f"SELECT trading_day, no_data FROM {self.no_data_spec.name} WHERE dataset = %s AND symbol = %s",
-            [dataset, symbol],
-        )
-        return sorted({as_date(d) for d, flag in rows if flag})
-
-    def mark_no_data(self, dataset: str, symbol: str, days: Iterable[dt.date]) -> list[dt.date]:
-        """Record ``days`` as no-data (days with a committed partition are ignored); return the new ones."""
-        dataset_schema(dataset)
-        have = set(self.no_data_days(dataset, symbol)) | set(self.days(dataset, symbol))
-        new = sorted(set(days) - have)
-        if new:
-            self.send([(ilp.no_data_frame(dataset, symbol, new, True), self.no_data_spec)])
-            with self._lock:
-                self._no_data_local.update({(dataset, symbol, d): True for d in new})
-        return new
-
-    def missing_days(self, dataset: str, symbol: str, wanted_days: Iterable[dt.date]) -> list[dt.date]:
-        have = set(self.days(dataset, symbol)) | set(self.no_data_days(dataset, symbol))
-        return sorted(set(wanted_days) - have)

@@ -14,16 +14,22 @@ streams; ``engine`` keeps this block's state after the kernel's in ``FactorState
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numba import njit
 
 from ghtrader.features.catalog import CROSS, CROSS_WINDOWS
+from ghtrader.features.kernels_math import log_ratio
 
 WINDOWS = CROSS_WINDOWS
 NAMES: tuple[str, ...] = tuple(f"x_{name}" for name, _, _ in CROSS)
 FORMULAS = {f"x_{name}": formula for name, _, formula in CROSS}
 RING = max(WINDOWS) + 1
+# the batch loop compiles without numba's reference counting: it allocates nothing, and each per-row
+# view would otherwise cost an atomic increment / decrement pair (see ``kernels``)
+_NO_NRT: dict[str, Any] = {"cache": True, "error_model": "numpy", "_nrt": False}
 # float state: mid of slots A, B and of the applied quote, ring of main mids, ring of aux mids
 F_A, F_B, F_CUR = 0, 1, 2
 F_RM = 3
@@ -37,19 +43,26 @@ I_RS = 12
 NI = I_RS + RING
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _copy3(si: np.ndarray, dst: int, src: int) -> None:
+    """``si[dst:dst + 3] = si[src:src + 3]`` (a quote's ts, segment, present) without a temporary."""
+    for k in range(3):
+        si[dst + k] = si[src + k]
+
+
+@njit(cache=True, inline="always")
 def cross_aux(ts: int, mid: float, seg: int, sf: np.ndarray, si: np.ndarray) -> None:
     """An aux tick arrived: B takes it; A keeps the newest quote strictly older than B's."""
     if si[I_B + 2] == 1 and si[I_B] < ts:
         sf[F_A] = sf[F_B]
-        si[I_A : I_A + 3] = si[I_B : I_B + 3]
+        _copy3(si, I_A, I_B)
     sf[F_B] = mid
     si[I_B] = ts
     si[I_B + 1] = seg
     si[I_B + 2] = 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cross_main(
     ts: int, mid: float, pt: float, seg: int, sf: np.ndarray, si: np.ndarray, out: np.ndarray
 ) -> None:
@@ -61,10 +74,10 @@ def cross_main(
         sf[F_RM:NF] = np.nan
     if si[I_B + 2] == 1 and si[I_B] < ts:
         sf[F_CUR] = sf[F_B]
-        si[I_CUR : I_CUR + 3] = si[I_B : I_B + 3]
+        _copy3(si, I_CUR, I_B)
     elif si[I_A + 2] == 1 and si[I_A] < ts and si[I_A] >= si[I_CUR]:
         sf[F_CUR] = sf[F_A]
-        si[I_CUR : I_CUR + 3] = si[I_A : I_A + 3]
+        _copy3(si, I_CUR, I_A)
     aux = sf[F_CUR] if si[I_CUR + 2] == 1 else np.nan
     n = si[I_N] + 1
     si[I_N] = n
@@ -72,7 +85,7 @@ def cross_main(
     sf[F_RM + pos] = mid
     sf[F_RA + pos] = aux
     si[I_RS + pos] = si[I_CUR + 1]
-    out[0] = np.log(mid / aux)
+    out[0] = log_ratio(mid, aux)
     out[1] = (aux - mid) / pt
     out[2] = (ts - si[I_CUR]) / 1e9 if si[I_CUR + 2] == 1 else np.nan
     for k, w in enumerate(WINDOWS):
@@ -81,8 +94,8 @@ def cross_main(
         if n > w:
             old = (n - w) % RING
             if si[I_RS + old] == si[I_CUR + 1]:  # the same aux contract at both ends
-                ra = np.log(aux / sf[F_RA + old])
-                rd = np.log(mid / sf[F_RM + old]) - ra
+                ra = log_ratio(aux, sf[F_RA + old])
+                rd = log_ratio(mid, sf[F_RM + old]) - ra
         out[3 + k] = ra
         out[3 + len(WINDOWS) + k] = rd
 
@@ -143,24 +156,39 @@ def cross_matrix(
 ) -> np.ndarray:
     """(n_main, len(NAMES)) cross factors of main ticks (``ts``, ``mid``, per-row ``pt``, ``seg``) against
     the aux ticks ``(ts, mid, seg)``, merged by time (main first at equal ts), continuing state ``sf``/``si``."""
-    ats, amid, aseg = aux
-    n, m = len(ts), len(ats)
-    all_ts = np.concatenate([np.asarray(ts, np.int64), np.asarray(ats, np.int64)])
-    kind = np.concatenate([np.zeros(n, np.int64), np.ones(m, np.int64)])
-    order = np.lexsort((kind, all_ts))  # by ts, main (0) before aux (1) at ties
-    mids = np.concatenate([np.asarray(mid, np.float64), np.asarray(amid, np.float64)])
-    segs = np.concatenate([np.asarray(seg, np.int64), np.asarray(aseg, np.int64)])
-    out = np.empty((n, len(NAMES)))
-    _run(order, kind, all_ts, mids, segs, np.ascontiguousarray(pt, np.float64), sf, si, out)
+    ats, amid, aseg = (
+        np.asarray(aux[0], np.int64),
+        np.asarray(aux[1], np.float64),
+        np.asarray(aux[2], np.int64),
+    )
+    ts, mid, seg = np.asarray(ts, np.int64), np.asarray(mid, np.float64), np.asarray(seg, np.int64)
+    if not (_sorted(ts) and _sorted(ats)):  # both streams come time-sorted; anything else is sorted here
+        o, q = np.argsort(ts, kind="stable"), np.argsort(ats, kind="stable")
+        out = np.empty((len(ts), len(NAMES)))
+        out[o] = cross_matrix(ts[o], mid[o], np.asarray(pt)[o], seg[o], (ats[q], amid[q], aseg[q]), sf, si)
+        return out
+    # aux tick j goes after the main ticks stamped <= its time (main first at equal ts)
+    after = np.searchsorted(ts, ats, side="right")
+    out = np.empty((len(ts), len(NAMES)))
+    _run(ts, mid, np.ascontiguousarray(pt, np.float64), seg, after, ats, amid, aseg, sf, si, out)
     return out
 
 
-@njit(cache=True)
-def _run(order, kind, ts, mids, segs, pt, sf, si, out):  # noqa: ANN001, ANN202, PLR0913
-    row = 0
-    for e in order:
-        if kind[e] == 1:
-            cross_aux(ts[e], mids[e], segs[e], sf, si)
-        else:
-            cross_main(ts[e], mids[e], pt[row], segs[e], sf, si, out[row])
-            row += 1
+def _sorted(a: np.ndarray) -> bool:
+    return bool(len(a) < 2 or (a[1:] >= a[:-1]).all())
+
+
+@njit(**_NO_NRT)
+def _run(ts, mid, pt, seg, after, ats, amid, aseg, sf, si, out):  # noqa: ANN001, ANN202, PLR0913
+    """Both streams in time order: aux tick ``j`` before main tick ``after[j]`` (after the last one
+    when ``after[j] == n``)."""
+    j = 0
+    m = ats.shape[0]
+    for i in range(ts.shape[0]):
+        while j < m and after[j] <= i:
+            cross_aux(ats[j], amid[j], aseg[j], sf, si)
+            j += 1
+        cross_main(ts[i], mid[i], pt[i], seg[i], sf, si, out[i])
+    while j < m:
+        cross_aux(ats[j], amid[j], aseg[j], sf, si)
+        j += 1

@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pytest
 
+from ghtrader.backtest.champion import warm_state
 from ghtrader.features.aux import day_sources, range_aux, read_sources
 from ghtrader.features.build import build_features, feature_days, partition_dir, read_features
 from ghtrader.features.engine import FactorState, OnlineFactorEngine, compute_features, tick_inputs
@@ -87,6 +88,19 @@ def test_build_resumes_byte_identical_and_equals_batch(
     np.testing.assert_array_equal(stored[cols].to_numpy(), batch[cols].to_numpy())
     x = stored[[c for c in cols if c.startswith("f_xnext_")]]
     assert x.notna().to_numpy().mean() > 0.9  # the next contract exists on every day of the range
+    # what the champion backtest does: the stored state of the day before + the aux streams of the range
+    span = days[4:7]
+    ticks = pd.concat([to_pandas(lake.read_day("main_l5", MAIN, d)) for d in span], ignore_index=True)
+    again = compute_features(
+        ticks,
+        LIGHT,
+        price_tick=10.0,
+        volume_multiple=5.0,
+        state=warm_state(lake, MAIN, span[0], LIGHT),
+        aux=range_aux(lake, book, MAIN, span, LIGHT.cross),
+    )
+    part = pd.concat([read_features(lake, MAIN, d).to_pandas() for d in span], ignore_index=True)  # type: ignore[union-attr]
+    np.testing.assert_array_equal(again[cols].to_numpy(), part[cols].to_numpy())
 
 
 def test_online_equals_batch_and_is_causal(lake: ParquetLake, book: ContractBook) -> None:

@@ -60,6 +60,11 @@ PARAMS = {
     "source": Param("sim", enum=["sim", "tqsdk"], description="tick source"),
     "seed": Param(20250303, type="integer", description="sim seed"),
     "horizon": Param(50, type="integer", description="label horizon (ticks) for training"),
+    "feature_set": Param(
+        "core",
+        type="string",
+        description="named factor set to build and train on: core | full | full_x | full_xp (au/ag)",
+    ),
     "n_splits": Param(5, type="integer", description="walk-forward splits"),
     "min_train_days": Param(5, type="integer", description="trading days in the first training window"),
     "symbols": Param("", type="string", description="comma-separated contracts to ingest; empty: all listed"),

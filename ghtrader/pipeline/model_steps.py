@@ -27,6 +27,7 @@ def train(spec: RunSpec, model: str) -> dict[str, Any]:
         config=eval_config(spec),
         params=spec.model_params.get(model),
         days=trading_days(spec),
+        feature_set=spec.feature_set,
     )
     return jsonable(
         {

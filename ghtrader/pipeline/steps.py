@@ -49,6 +49,7 @@ class RunSpec:
     models: tuple[str, ...] = DEFAULT_MODELS
     model_params: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(QUICK_MODEL_PARAMS))
     min_tier2_net_pnl: float | None = NIGHTLY_MIN_TIER2_NET_PNL  # promotion gate (None: off)
+    feature_set: str = "core"  # named factor set the run builds and trains on (features.sets)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RunSpec:
@@ -74,6 +75,7 @@ class RunSpec:
             models=_symbols(params.get("models")) or DEFAULT_MODELS,
             model_params=_model_params(params.get("model_params")),
             min_tier2_net_pnl=_gate(params.get("min_tier2_net_pnl", NIGHTLY_MIN_TIER2_NET_PNL)),
+            feature_set=str(params.get("feature_set") or "core"),
         )
 
     def to_params(self) -> dict[str, Any]:
@@ -217,6 +219,7 @@ def resolve_spec(var: str, params: Mapping[str, Any], logical_day: dt.date) -> d
         models=_symbols(params.get("models")) or DEFAULT_MODELS,
         model_params=_model_params(params.get("model_params")),
         min_tier2_net_pnl=_gate(params.get("min_tier2_net_pnl", NIGHTLY_MIN_TIER2_NET_PNL)),
+        feature_set=str(params.get("feature_set") or "core"),
     )
     validate_spec(RunSpec.from_params(spec.to_params()))
     return spec.to_params()
@@ -230,7 +233,12 @@ def validate_spec(spec: RunSpec) -> None:
     Raises ``ValueError`` with one line saying what is wrong and what would fix it.
     """
     from ghtrader.datasets.splits import days_needed
+    from ghtrader.features.catalog import PAIR_VARIETY
+    from ghtrader.features.sets import feature_set
 
+    roles = feature_set(spec.feature_set).cross  # ValueError naming the known sets
+    if "pair" in roles and spec.var not in PAIR_VARIETY:
+        raise ValueError(f"feature set {spec.feature_set!r} needs a partner variety; {spec.var} has none")
     days = trading_days(spec)
     cfg = eval_config(spec)
     need = days_needed(
@@ -260,12 +268,22 @@ def _last_trading_day(cal: TradingCalendar, day: dt.date) -> dt.date:
 
 def build(spec: RunSpec) -> dict[str, Any]:
     """Features + labels of the continuous series (incremental: only new/changed days are built)."""
+    from ghtrader.features.build import load_record
+    from ghtrader.features.sets import feature_set
     from ghtrader.pipeline.build import build_dataset
     from ghtrader.schedule.main_l5 import continuous_symbol
     from ghtrader.store.lake import ParquetLake
 
     _, book = market()
-    return jsonable(build_dataset(ParquetLake(spec.lake_root), continuous_symbol(spec.var), book=book))
+    lake, symbol, config = (
+        ParquetLake(spec.lake_root),
+        continuous_symbol(spec.var),
+        feature_set(spec.feature_set),
+    )
+    record = load_record(lake, symbol)
+    changed = record is not None and record["config_hash"] != config.hash  # the run asks for another set
+    out = build_dataset(lake, symbol, book=book, features=config, overwrite=changed)
+    return jsonable(out | {"feature_set": spec.feature_set, "rebuilt_for_new_set": changed})
 
 
 def eval_config(spec: RunSpec) -> Any:

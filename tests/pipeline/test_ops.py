@@ -241,6 +241,31 @@ def test_short_range_is_rejected_by_resolve_with_one_line(tmp_path: Path) -> Non
     assert "\n" not in str(ei.value)
 
 
+@pytest.mark.parametrize(
+    ("var", "fset", "error"),
+    [
+        ("cu", "full", None),
+        ("au", "full_xp", None),
+        ("cu", "full_xp", "needs a partner variety; cu has none"),
+        ("cu", "fancy", "unknown feature set 'fancy'"),
+    ],
+)
+def test_feature_set_param_is_checked_by_resolve(
+    tmp_path: Path, var: str, fset: str, error: str | None
+) -> None:
+    import datetime as dt
+
+    from ghtrader.pipeline.steps import RunSpec, resolve_spec
+
+    params = {"end": "2025-03-28", "data_dir": str(tmp_path), "runs_dir": str(tmp_path), "feature_set": fset}
+    if error is None:
+        assert RunSpec.from_params(resolve_spec(var, params, dt.date(2025, 3, 28))).feature_set == fset
+        return
+    with pytest.raises(ValueError, match=error) as ei:
+        resolve_spec(var, params, dt.date(2025, 3, 28))
+    assert "\n" not in str(ei.value)
+
+
 def test_api_token_logs_in_as_the_first_prod_user_else_asks_the_demo(tmp_path: Path) -> None:
     from ghtrader.pipeline.airflow_env import api_token
 
@@ -279,3 +304,22 @@ def test_api_token_logs_in_as_the_first_prod_user_else_asks_the_demo(tmp_path: P
     finally:
         srv.shutdown()
     assert seen == [("GET", None), ("POST", {"username": "ops", "password": "s3cret"})]
+
+
+def test_build_step_rebuilds_the_lake_for_another_feature_set(sim_data_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from ghtrader.features.build import load_record
+    from ghtrader.features.sets import feature_set
+    from ghtrader.pipeline.steps import RunSpec, build
+    from ghtrader.store.lake import ParquetLake
+    from ghtrader.testing.simlake import TEST_RANGE
+
+    shutil.copytree(sim_data_dir / "lake_v2", tmp_path / "lake_v2")  # built with the default set (core)
+    spec = RunSpec("cu", *TEST_RANGE, data_dir=tmp_path, runs_dir=tmp_path, feature_set="full")
+    first = build(spec)
+    assert first["rebuilt_for_new_set"] and len(first["features"]["built"]) == 8
+    record = load_record(ParquetLake(tmp_path / "lake_v2"), "KQ.m@SHFE.cu")
+    assert record is not None and record["config_hash"] == feature_set("full").hash
+    again = build(spec)  # same set: incremental, nothing to do
+    assert not again["rebuilt_for_new_set"] and again["features"]["built"] == []

@@ -31,12 +31,19 @@ MAIN = "KQ.m@SHFE.cu"
 LIGHT = dataclasses.replace(feature_set("full_x"), extended=False, x_tick_windows=(), time_windows_s=())
 
 
+FIRST = dt.date(2025, 3, 14)  # 4 main days from here: 2 of cu2504, the roll on 03-18, 2 of cu2505
+
+
 def _copy_lake(src: Path, dst: Path) -> ParquetLake:
-    """The shared sim lake's ticks, schedule and main_l5 (not its features) in a private lake."""
+    """The shared sim lake's ticks, schedule and main_l5 from ``FIRST`` on (not its features), private."""
     for name in ("ticks", "main_l5", "schedule"):
         if (src / "lake_v2" / name).exists():
             shutil.copytree(src / "lake_v2" / name, dst / "lake_v2" / name)
-    return ParquetLake(dst / "lake_v2", durable=False)
+    lake = ParquetLake(dst / "lake_v2", durable=False)
+    for d in lake.days("main_l5", MAIN):
+        if d < FIRST:
+            shutil.rmtree(lake.partition_dir("main_l5", MAIN, d))
+    return lake
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +96,7 @@ def test_build_resumes_byte_identical_and_equals_batch(
     x = stored[[c for c in cols if c.startswith("f_xnext_")]]
     assert x.notna().to_numpy().mean() > 0.9  # the next contract exists on every day of the range
     # what the champion backtest does: the stored state of the day before + the aux streams of the range
-    span = days[4:7]
+    span = days[1:4]
     ticks = pd.concat([to_pandas(lake.read_day("main_l5", MAIN, d)) for d in span], ignore_index=True)
     again = compute_features(
         ticks,
@@ -105,7 +112,9 @@ def test_build_resumes_byte_identical_and_equals_batch(
 
 def test_online_equals_batch_and_is_causal(lake: ParquetLake, book: ContractBook) -> None:
     main, aux = _frames(lake, book)
-    main, aux = main.iloc[:40_000], aux[aux["datetime_ns"] <= main["datetime_ns"].iloc[39_999]]
+    main = main.iloc[70_000:130_000].reset_index(drop=True)  # the roll (03-18) is inside
+    ts_lo, ts_hi = main["datetime_ns"].iloc[0], main["datetime_ns"].iloc[-1]
+    aux = aux[(aux["datetime_ns"] >= ts_lo - 3_600_000_000_000) & (aux["datetime_ns"] <= ts_hi)]
     streams = {"next": (aux["datetime_ns"].to_numpy(), aux["mid"].to_numpy(), aux["seg"].to_numpy())}
     batch = compute_features(main, LIGHT, price_tick=10.0, volume_multiple=5.0, aux=streams)
     cols = feature_columns(LIGHT)
@@ -122,12 +131,13 @@ def test_online_equals_batch_and_is_causal(lake: ParquetLake, book: ContractBook
         rows.append(eng.update_values(xs[i], int(ts[i]), int(dk[i]), int(seg[i])))
     np.testing.assert_array_equal(np.array(rows), batch[cols].to_numpy())
     # causality: the factors up to tick t from the data up to t equal those from all the data
-    t = 25_000
+    t = 45_000
     cut = {"next": tuple(a[ats <= ts[t]] for a in streams["next"])}
     head = compute_features(main.iloc[: t + 1], LIGHT, price_tick=10.0, volume_multiple=5.0, aux=cut)
     np.testing.assert_array_equal(head[cols].to_numpy(), batch[cols].to_numpy()[: t + 1])
     # no window across the roll: the first w ticks of the new segment have no w-tick cross return
     first = int(np.argmax(seg != seg[0]))
+    assert 0 < first < t  # the roll is inside the slice, before the causality cut
     assert batch["f_xnext_ret_diff_10"].iloc[first : first + 10].isna().all()
     assert batch["f_xnext_ret_diff_10"].iloc[first + 10 :].notna().any()
 
@@ -135,7 +145,7 @@ def test_online_equals_batch_and_is_causal(lake: ParquetLake, book: ContractBook
 def test_changed_aux_partition_rebuilds_from_its_day(lake: ParquetLake, book: ContractBook) -> None:
     days = lake.days("main_l5", MAIN)
     build_features(lake, MAIN, book=book, config=LIGHT)
-    day = days[3]
+    day = days[1]
     src = day_sources(lake, book, MAIN, day, ("next",))[0]
     assert src.symbol is not None
     t = lake.read_day("ticks", src.symbol, day)
@@ -146,7 +156,7 @@ def test_changed_aux_partition_rebuilds_from_its_day(lake: ParquetLake, book: Co
     s = build_features(lake, MAIN, book=book, config=LIGHT)
     # rebuilt from that day on until the state converges again (after the roll the next contract is
     # another one, so later days are current); the result is byte-identical to a full rebuild
-    assert s.built[0] == day and s.skipped[:3] == tuple(days[:3])
+    assert s.built[0] == day and s.skipped[:1] == tuple(days[:1])
     shas = [read_manifest(partition_dir(lake, MAIN, d)).sha256 for d in days]  # type: ignore[union-attr]
     build_features(lake, MAIN, book=book, config=LIGHT, overwrite=True)
     assert shas == [read_manifest(partition_dir(lake, MAIN, d)).sha256 for d in days]  # type: ignore[union-attr]

@@ -24,7 +24,7 @@ import numpy as np
 
 from ghtrader.features.catalog import PAIR_VARIETY
 from ghtrader.features.engine import AuxTicks
-from ghtrader.market.contracts import ContractBook, parse_symbol
+from ghtrader.market.contracts import ContractBook, parse_symbol, variety_of
 from ghtrader.store.lake import ParquetLake
 
 MAIN_DATASET = "main_l5"
@@ -46,9 +46,16 @@ class AuxSource:
         return [self.dataset, self.symbol, self.sha256]
 
 
-def variety_of_main(symbol: str) -> str:
-    """``KQ.m@SHFE.cu`` -> ``cu``."""
-    return symbol.rsplit(".", 1)[-1]
+def partner_variety(var: str) -> str:
+    """The variety whose main series is ``var``'s ``pair`` aux stream (one line naming the pairs if none)."""
+    if var not in PAIR_VARIETY:
+        pairs = ", ".join(f"{a}<->{b}" for a, b in PAIR_VARIETY.items() if a < b)
+        raise ValueError(f"cross role 'pair' needs a partner variety; {var} has none (only {pairs})")
+    return PAIR_VARIETY[var]
+
+
+def _no_ticks() -> AuxTicks:
+    return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
 
 
 def next_contract(lake: ParquetLake, book: ContractBook, underlying: str, day: dt.date) -> str | None:
@@ -68,13 +75,8 @@ def aux_source(
     if role == "next":
         dataset, sym = TICKS_DATASET, next_contract(lake, book, underlying, day)
     elif role == "pair":
-        var = variety_of_main(symbol)
-        if var not in PAIR_VARIETY:
-            raise ValueError(
-                f"{symbol}: cross role 'pair' needs a partner variety; only "
-                f"{', '.join(f'{a}<->{b}' for a, b in PAIR_VARIETY.items() if a < b)} have one"
-            )
-        dataset, sym = MAIN_DATASET, symbol.replace(f".{var}", f".{PAIR_VARIETY[var]}")
+        var = variety_of(symbol)
+        dataset, sym = MAIN_DATASET, symbol.replace(f".{var}", f".{partner_variety(var)}")
     else:
         raise ValueError(f"unknown cross role {role!r}")
     m = lake.manifest(dataset, sym, day) if sym is not None else None
@@ -86,7 +88,7 @@ def aux_source(
 def read_aux(lake: ParquetLake, src: AuxSource, day: dt.date) -> AuxTicks:
     """The aux ticks of ``src`` on ``day`` as ``(datetime_ns, mid, segment)`` (empty when none)."""
     if src.dataset is None or src.symbol is None:
-        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
+        return _no_ticks()
     cols = [*_COLUMNS, "segment_id"] if src.dataset == MAIN_DATASET else _COLUMNS
     t = lake.read_day(src.dataset, src.symbol, day, columns=cols)
     ts = t.column("datetime_ns").to_numpy().astype(np.int64)
@@ -129,11 +131,8 @@ def range_aux(
 ) -> dict[str, AuxTicks]:
     """Each role's aux ticks over ``days`` (in order), resolved day by day as the build does."""
     per_day = [read_sources(lake, d, day_sources(lake, book, symbol, d, roles)) for d in days]
-    return {
-        r: (
-            np.concatenate([p[r][0] for p in per_day]) if per_day else np.zeros(0, np.int64),
-            np.concatenate([p[r][1] for p in per_day]) if per_day else np.zeros(0),
-            np.concatenate([p[r][2] for p in per_day]) if per_day else np.zeros(0, np.int64),
-        )
-        for r in roles
-    }
+    out: dict[str, AuxTicks] = {}
+    for r in roles:
+        ts, mid, seg = zip(_no_ticks(), *(p[r] for p in per_day), strict=True)
+        out[r] = (np.concatenate(ts), np.concatenate(mid), np.concatenate(seg))
+    return out

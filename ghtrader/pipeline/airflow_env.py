@@ -120,18 +120,6 @@ def ensure_passwords(path: Path, users: str) -> Path:
     return path
 
 
-if __name__ == "__main__":
-    if "--ensure-passwords" in sys.argv[1:]:
-        e = prod_env()
-        ensure_passwords(
-            Path(e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]),
-            e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"],
-        )
-        sys.exit(0)
-    env = prod_env() if "--prod" in sys.argv[1:] else airflow_env()
-    sys.stdout.write("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
-
-
 def api_token(base: str, env: dict[str, str] | None = None, timeout_s: float = 30.0) -> str:
     """A JWT from Airflow's ``/auth/token`` at ``base``: as the first user of the production passwords
     file when it exists (``prod_env``), else the local demo's all-admins token (no credentials)."""
@@ -150,3 +138,15 @@ def api_token(base: str, env: dict[str, str] | None = None, timeout_s: float = 3
         req = urllib.request.Request(f"{base}/auth/token")
     with urllib.request.urlopen(req, timeout=timeout_s) as r:
         return str(json.loads(r.read())["access_token"])
+
+
+if __name__ == "__main__":
+    if "--ensure-passwords" in sys.argv[1:]:
+        e = prod_env()
+        ensure_passwords(
+            Path(e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"]),
+            e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"],
+        )
+        sys.exit(0)
+    env = prod_env() if "--prod" in sys.argv[1:] else airflow_env()
+    sys.stdout.write("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))

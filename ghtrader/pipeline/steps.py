@@ -233,12 +233,11 @@ def validate_spec(spec: RunSpec) -> None:
     Raises ``ValueError`` with one line saying what is wrong and what would fix it.
     """
     from ghtrader.datasets.splits import days_needed
-    from ghtrader.features.catalog import PAIR_VARIETY
+    from ghtrader.features.aux import partner_variety
     from ghtrader.features.sets import feature_set
 
-    roles = feature_set(spec.feature_set).cross  # ValueError naming the known sets
-    if "pair" in roles and spec.var not in PAIR_VARIETY:
-        raise ValueError(f"feature set {spec.feature_set!r} needs a partner variety; {spec.var} has none")
+    if "pair" in feature_set(spec.feature_set).cross:  # feature_set: ValueError naming the known sets
+        partner_variety(spec.var)  # ValueError when the variety has no partner
     days = trading_days(spec)
     cfg = eval_config(spec)
     need = days_needed(

@@ -29,7 +29,7 @@ FeatureSetOpt = Annotated[
     str,
     typer.Option(
         envvar="GHTRADER_TRADE_FEATURE_SET",
-        help="feature set the runner computes (core | full; cross sets are refused)",
+        help="feature set the runner computes (core | full | full_x; full_xp is refused: no partner feed)",
     ),
 ]
 

@@ -18,6 +18,7 @@ changed or newly arrived aux partition rebuilds that day and every later one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,14 +59,31 @@ def _no_ticks() -> AuxTicks:
     return np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64)
 
 
-def next_contract(lake: ParquetLake, book: ContractBook, underlying: str, day: dt.date) -> str | None:
-    """The first contract listed on ``day`` after ``underlying`` (by delivery month) with ticks that day."""
+def next_after(
+    book: ContractBook, underlying: str, day: dt.date, has_ticks: Callable[[str], bool]
+) -> str | None:
+    """The first contract listed on ``day`` after ``underlying`` (by delivery month) that ``has_ticks``.
+
+    The one ``next`` rule: the build asks the lake for a ``ticks`` partition of the day; the trade
+    runner asks whether the live feed has delivered that contract today.
+    """
     _, var, y, m = parse_symbol(underlying)
     for spec in book.listed(var, day):
         _, _, yy, mm = parse_symbol(spec.symbol)
-        if (yy, mm) > (y, m) and lake.has_partition(TICKS_DATASET, spec.symbol, day):
+        if (yy, mm) > (y, m) and has_ticks(spec.symbol):
             return spec.symbol
     return None
+
+
+def next_contract(lake: ParquetLake, book: ContractBook, underlying: str, day: dt.date) -> str | None:
+    """The first contract listed on ``day`` after ``underlying`` (by delivery month) with ticks that day."""
+    return next_after(book, underlying, day, lambda s: lake.has_partition(TICKS_DATASET, s, day))
+
+
+def contract_segment(symbol: str) -> int:
+    """The segment id of a single contract's aux stream: its ``yymm`` (a new next contract resets the windows)."""
+    _, _, y, m = parse_symbol(symbol)
+    return (y % 100) * 100 + m
 
 
 def aux_source(
@@ -97,8 +115,7 @@ def read_aux(lake: ParquetLake, src: AuxSource, day: dt.date) -> AuxTicks:
     if src.dataset == MAIN_DATASET:
         seg = t.column("segment_id").to_numpy().astype(np.int64)
     else:
-        _, _, y, m = parse_symbol(src.symbol)
-        seg = np.full(len(ts), (y % 100) * 100 + m, np.int64)
+        seg = np.full(len(ts), contract_segment(src.symbol), np.int64)
     order = np.argsort(ts, kind="stable")
     return ts[order], (0.5 * (bid + ask))[order], seg[order]
 

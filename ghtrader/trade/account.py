@@ -46,6 +46,16 @@ class MarketTick:
 
 
 @dataclass(frozen=True)
+class AuxTick:
+    """A quote of a cross-contract aux stream (``role``: ``next``), for the factor engine only: never traded."""
+
+    role: str
+    datetime_ns: int
+    mid: float
+    segment: int
+
+
+@dataclass(frozen=True)
 class Fill:
     contract: str
     side: int

@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ghtrader.backtest.champion import backtest_config_from, load_main_ticks, tick_flags, warm_state
+from ghtrader.features.aux import range_aux
 from ghtrader.features.build import per_row_spec
-from ghtrader.features.engine import FactorState, tick_inputs
+from ghtrader.features.engine import AuxTicks, FactorState, tick_inputs
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook
 from ghtrader.market.sessions import variety_sessions
@@ -29,6 +30,7 @@ from ghtrader.store.lake import ParquetLake
 from ghtrader.trade.account import MarketTick, PaperAccount, SimAccount
 from ghtrader.trade.champion import Champion, Expected
 from ghtrader.trade.eventlog import EVENTS_NAME, EventLog, read_records
+from ghtrader.trade.feed import aux_events, merge_events
 from ghtrader.trade.risk import RiskEngine, RiskLimits
 from ghtrader.trade.runner import Hooks, RunnerConfig, TradeRunner
 
@@ -77,10 +79,13 @@ def replay(
     if ticks.empty:
         raise ValueError(f"no main_l5 ticks for {symbol} in {start}..{end} under {lake.root}")
     state = warm_state(lake, symbol, start, expected.features)
+    roles = expected.features.cross
+    days = [d for d in lake.days("main_l5", symbol) if start <= d <= end]
+    aux = range_aux(lake, book, symbol, days, roles) if roles else None  # as the build resolves them
     return replay_ticks(
         ticks, state, var=var, symbol=symbol, mode=mode, champion=champion, expected=expected, book=book,
         run_dir=trading_dir(runs_dir, run_id), run_id=run_id, limits=limits,
-        info={"start": start.isoformat(), "end": end.isoformat()},
+        info={"start": start.isoformat(), "end": end.isoformat()}, aux=aux,
     )  # fmt: skip
 
 
@@ -98,10 +103,17 @@ def replay_ticks(
     run_id: str,
     limits: RiskLimits = RiskLimits(),
     info: dict[str, Any] | None = None,
+    aux: dict[str, AuxTicks] | None = None,
 ) -> dict[str, Any]:
-    """Run the runner over main_l5 ``ticks`` (time order) from factor ``state`` into a fresh ``run_dir``."""
+    """Run the runner over main_l5 ``ticks`` (time order) from factor ``state`` into a fresh ``run_dir``.
+
+    ``aux``: the aux streams of a feature set with cross factors, merged into the tick stream by time.
+    """
     if mode not in ("paper", "sim"):
         raise ValueError("replay runs in paper or sim mode (never against a real account)")
+    missing = [r for r in expected.features.cross if aux is None or r not in aux]
+    if missing:
+        raise ValueError(f"the feature set has cross factors: pass the aux stream(s) {', '.join(missing)}")
     last, nxt = tick_flags(ticks, backtest_config_from(champion.meta))
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -119,8 +131,12 @@ def replay_ticks(
         cfg, champion, expected, account, RiskEngine(limits), log, clock, hooks=_Hooks(), factor_state=state
     )
     runner.start(replay=info or {})
-    for t in market_ticks(ticks, book, last, nxt):
-        runner.on_tick(t)
+    if aux:
+        for ev in merge_events(market_ticks(ticks, book, last, nxt), aux_events(aux)):
+            runner.on_event(ev)
+    else:
+        for t in market_ticks(ticks, book, last, nxt):
+            runner.on_tick(t)
     risk_events: dict[str, int] = {}
     for rec in read_records(run_dir / EVENTS_NAME):
         if rec["kind"] in ("kill", "risk_reject", "risk_pause"):
@@ -131,6 +147,7 @@ def replay_ticks(
         "run_dir": str(run_dir),
         "mode": mode,
         "ticks": len(ticks),
+        "aux_ticks": runner.aux_ticks,
         "orders": runner.order_seq,
         "position": account.position,
         "net_pnl": account.equity(),

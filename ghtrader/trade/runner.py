@@ -1,6 +1,7 @@
 """The trade runner: tick -> online factors -> champion -> signal -> target -> risk -> account.
 
-One ``on_tick`` per tick, the same code for paper, sim, live and replay:
+One ``on_tick`` per tick, the same code for paper, sim, live and replay (``on_event`` also takes the
+``AuxTick`` quotes of a cross set's ``next`` contract, which only update the factor state):
 
 1. fills of the working order (the account executes it on this tick), kill checks (loss, drawdown,
    manual request);
@@ -36,12 +37,13 @@ from ghtrader.features import kernels as K
 from ghtrader.features.engine import FactorState, OnlineFactorEngine
 from ghtrader.features.registry import feature_columns
 from ghtrader.market.clock import SessionClock
-from ghtrader.trade.account import Account, MarketTick
+from ghtrader.trade.account import Account, AuxTick, MarketTick
 from ghtrader.trade.calibration import CalibrationConfig, OnlineCalibrator
-from ghtrader.trade.champion import Champion, ChampionRefused, ChampionWatcher, Expected
-from ghtrader.trade.eventlog import EventLog, read_records
+from ghtrader.trade.champion import Champion, ChampionWatcher, Expected
+from ghtrader.trade.eventlog import EventLog
+from ghtrader.trade.feed import Event, unsupported_roles
+from ghtrader.trade.lifecycle import Lifecycle
 from ghtrader.trade.predict import Predictor
-from ghtrader.trade.resume import last_logged, mismatch
 from ghtrader.trade.risk import RiskEngine
 from ghtrader.trade.routing import Router
 
@@ -67,7 +69,7 @@ class Hooks:
     def event(self, kind: str) -> None: ...
 
 
-class TradeRunner(Router):
+class TradeRunner(Lifecycle, Router):
     def __init__(
         self,
         config: RunnerConfig,
@@ -83,10 +85,9 @@ class TradeRunner(Router):
         perf: Callable[[], float] = time.perf_counter,
         factor_state: FactorState | None = None,
     ) -> None:
-        if expected.features.cross:  # it subscribes to the main symbol only: no aux stream to align
-            raise ValueError(
-                f"the trade runner cannot serve cross-contract factors yet ({expected.features.cross})"
-            )
+        bad = unsupported_roles(expected.features.cross)
+        if bad:  # its feed is its own variety's: the partner variety's main series is not in it
+            raise ValueError(f"the trade runner cannot feed cross role(s) {', '.join(bad)} (only 'next')")
         self.cfg = config
         self.champion = champion
         self.expected = expected
@@ -106,6 +107,7 @@ class TradeRunner(Router):
         self.asked: int | None = None  # the target that produced it
         self.order_seq = 0
         self.ticks = 0
+        self.aux_ticks = 0
         self.proba = np.full(3, np.nan)
         self.last_reject: str | None = None
         self.kill_request: str | None = None
@@ -129,77 +131,19 @@ class TradeRunner(Router):
         s = self.champion.signal
         return OnlineSignal(threshold=s.threshold, max_pos=s.max_pos, hold=s.hold)
 
-    # ------------------------------------------------------------------ lifecycle
-    def start(self, **fields: Any) -> None:
-        """Log the run start, or resume a run: the account as it is, reconciled with the log."""
-        records = read_records(self.log.path)
-        logged = last_logged(records, self.cfg.run_id, getattr(self.account, "order_ids", list)())
-        self.order_seq = logged.next_order
-        if records:
-            self.account.resume(logged.account, logged.contract)
-            own = self.account.working_target()
-            self.working = own if own is not None else self.account.position
-            diff = mismatch(logged, self.account.position) if self.account.kind != "paper" else None
-            if diff is not None:  # the account is the truth; the next tick re-decides through the risk checks
-                self.account.cancel_working()
-                self.working, self.asked = self.account.position, None
-                self.reconciled = diff
-                self._event("reconcile", **diff, **self._state())
-        self.log.append(
-            "run_start" if not records else "run_resume",
-            run_id=self.cfg.run_id,
-            mode=self.cfg.mode,
-            monitor_only=self.cfg.monitor_only,
-            var=self.cfg.var,
-            symbol=self.cfg.symbol,
-            model=self.champion.describe(),
-            features_hash=self.expected.features.hash,
-            labels_hash=self.expected.labels.hash,
-            limits=self.risk.limits.as_dict(),
-            next_order=self.order_seq,
-            position=self.account.position,
-            killed=self.risk.state.killed,
-            **fields,
-        )
-
-    def request_kill(self, reason: str = "manual") -> None:
-        """Signal-safe: only sets a flag; the next tick flattens."""
-        self.kill_request = reason
-
-    def reset_kill(self) -> None:
-        if self.risk.state.killed:
-            self.risk.reset()
-            self._event("kill_reset")
-
-    def poll_champion(self) -> None:
-        """Between ticks: adopt a new champion, or log its refusal and keep the old one."""
-        if self.watcher is None:
-            return
-        res = self.watcher.poll()
-        if isinstance(res, ChampionRefused):
-            self.refused = str(res)
-            self._event("model_refused", reason=str(res), keeps=self.champion.describe())
-        elif isinstance(res, Champion):
-            old = self.champion.describe()
-            self.champion, self.refused = res, None
-            self.predictor = Predictor(res, self.names)  # a window model starts with an empty window
-            sig = res.signal
-            self.signal.threshold, self.signal.max_pos, self.signal.hold = (
-                sig.threshold,
-                sig.max_pos,
-                sig.hold,
-            )
-            self._event("model_switch", old=old, new=res.describe())
-
-    def on_timer(self, now_ns: int) -> None:
-        """No tick for a while: the stale-data pause."""
-        in_session = self.sessions.in_session(now_ns)
-        if self.risk.check_stale(now_ns, in_session):
-            self._event(
-                "risk_pause", now_ns=now_ns, reason="stale data", last_tick_ns=self.risk.state.last_tick_ns
-            )
-
     # ------------------------------------------------------------------ the tick
+    def on_event(self, ev: Event) -> None:
+        """One event of the feed: an aux quote updates the cross factors' state only; a tick decides."""
+        if isinstance(ev, AuxTick):
+            self.on_aux(ev)
+        else:
+            self.on_tick(ev)
+
+    def on_aux(self, a: AuxTick) -> None:
+        """An aux quote (``next`` contract): no decision, no log record, nothing routed."""
+        self.aux_ticks += 1
+        self.engine.update_aux(a.role, a.datetime_ns, a.mid, a.segment)
+
     def on_tick(self, t: MarketTick) -> int:
         """Process one tick; return the target decided on it."""
         t0 = self.perf()
@@ -292,6 +236,7 @@ class TradeRunner(Router):
     def status(self) -> dict[str, Any]:
         return {
             "ticks": self.ticks,
+            "aux_ticks": self.aux_ticks,
             "position": self.account.position,
             "equity": self.account.equity(),
             "working": self.working,

@@ -167,7 +167,7 @@ def run_trade(
     runner.start(source=opts.source)
     hooks.model.labels(champion.run_id).set(1)
     lock = threading.Lock()
-    adapter = TickAdapter(opts.var, book, clock, schedule, opts.flatten_lead_s)
+    adapter = TickAdapter(opts.var, book, clock, schedule, opts.flatten_lead_s, expected.features.cross)
     daemon.add_health_check("risk", runner.health)
     daemon.set_status(lambda: {**runner.status(), "mode": opts.mode, "run_id": opts.run_id})
     daemon.on_signal(signal.SIGUSR1, lambda: runner.request_kill("SIGUSR1"))
@@ -226,15 +226,15 @@ def run_trade(
             try:
                 feed.open()  # the sim feed generates its day before releasing ticks: no first-poll stall
                 for batch in feed:
-                    ticks = adapter.convert(batch)
+                    events = adapter.convert(batch)
                     with lock:
                         old = runner.champion.run_id
                         runner.poll_champion()
                         if runner.champion.run_id != old:
                             hooks.model.labels(old).set(0)
                             hooks.model.labels(runner.champion.run_id).set(1)
-                        for tick in ticks:
-                            runner.on_tick(tick)
+                        for ev in events:
+                            runner.on_event(ev)
                     backoff = 1.0
             except Exception as exc:  # a broken feed: reconnect with back-off
                 log_event(d.log, "feed_error", 40, error=f"{type(exc).__name__}: {exc}")

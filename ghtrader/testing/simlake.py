@@ -8,10 +8,19 @@ from pathlib import Path
 from ghtrader.pipeline.simlake import DONE_MARKER, build_sim_lake
 from ghtrader.testing.shared import TempFactory, build_once
 
-__all__ = ["DONE_MARKER", "TEST_CONTRACTS", "TEST_RANGE", "build_sim_lake", "shared_test_lake"]
+__all__ = [
+    "AUAG_RANGE",
+    "DONE_MARKER",
+    "TEST_CONTRACTS",
+    "TEST_RANGE",
+    "build_sim_lake",
+    "shared_auag_lake",
+    "shared_test_lake",
+]
 
 TEST_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 19))  # 8 trading days, roll cu2504 -> cu2505
 TEST_CONTRACTS = ("SHFE.cu2504", "SHFE.cu2505", "SHFE.cu2506")
+AUAG_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 11))  # 2 days of au and ag (the pair role's partners)
 
 
 def shared_test_lake(where: TempFactory | Path) -> Path:
@@ -27,3 +36,18 @@ def shared_test_lake(where: TempFactory | Path) -> Path:
     if isinstance(where, Path):
         return build(where / "simlake_cu")
     return build_once(where, "simlake_cu", build)
+
+
+def shared_auag_lake(factory: TempFactory) -> Path:
+    """2 sim days of au and ag in one lake (ticks of two contracts each, main_l5, core features,
+    labels), built once per test run; read-only: copy it before building anything into it."""
+
+    def build(d: Path) -> Path:
+        build_sim_lake(
+            d, var="au", start=AUAG_RANGE[0], end=AUAG_RANGE[1], contracts=("SHFE.au2506", "SHFE.au2508")
+        )
+        return build_sim_lake(
+            d, var="ag", start=AUAG_RANGE[0], end=AUAG_RANGE[1], contracts=("SHFE.ag2506", "SHFE.ag2508")
+        )
+
+    return build_once(factory, "simlake_auag", build)

@@ -1,5 +1,7 @@
 """Live feed batches -> the runner's event stream: ``MarketTick`` of the day's main contract, and
-``AuxTick`` of the next contract when the feature set has cross-contract factors against it.
+``AuxTick`` quotes of the aux streams of a feature set with cross-contract factors: the next contract
+(role ``next``) and the partner variety's main contract (role ``pair``: au <-> ag; the feed then
+carries both varieties).
 
 Trap (aux alignment): a main tick's cross factors see the aux quotes stamped *strictly before* it, in
 batch and online alike, so the order of an aux and a main quote with the same timestamp does not
@@ -14,20 +16,15 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from ghtrader.features.aux import contract_segment, next_after
+from ghtrader.features.aux import contract_segment, next_after, partner_variety
 from ghtrader.features.build import per_row_spec
 from ghtrader.features.engine import AuxTicks, tick_inputs
 from ghtrader.market.clock import SessionClock
-from ghtrader.market.contracts import ContractBook
+from ghtrader.market.contracts import ContractBook, variety_of
 from ghtrader.trade.account import AuxTick, MarketTick
 
 Event = MarketTick | AuxTick
-LIVE_ROLES = ("next",)  # aux roles the runner can feed from its own variety's feed
-
-
-def unsupported_roles(roles: Iterable[str]) -> list[str]:
-    """The cross roles of a feature set that the runner cannot feed (``pair`` needs another variety's feed)."""
-    return [r for r in roles if r not in LIVE_ROLES]
+ROLES = ("next", "pair")
 
 
 def merge_events(market: Iterable[MarketTick], aux: Iterable[AuxTick]) -> list[Event]:
@@ -45,18 +42,52 @@ def aux_events(aux: dict[str, AuxTicks]) -> Iterator[AuxTick]:
             yield AuxTick(role, int(ts[i]), float(mid[i]), int(seg[i]))
 
 
+def feed_varieties(var: str, roles: Iterable[str]) -> tuple[str, ...]:
+    """The varieties the runner's feed must carry: its own, and the partner's for role ``pair``."""
+    return (var, partner_variety(var)) if "pair" in roles else (var,)
+
+
+class MainResolver:
+    """The main contract of one variety per trading day, and its segment id (moves on at each roll).
+
+    The lake's roll schedule when it has the day, else the variety's listed contract with the largest
+    open interest in the first batch of the day that has any of its rows."""
+
+    def __init__(self, var: str, schedule: dict[str, str]) -> None:
+        self.var, self.schedule = var, schedule
+        self.day: str | None = None
+        self.main: str | None = None
+        self.segment = 0
+
+    def update(self, rows: pd.DataFrame, day: str) -> str | None:
+        """The day's main contract (None until a batch of the day has rows of the variety)."""
+        if day == self.day:
+            return self.main
+        if day in self.schedule:
+            main: str | None = self.schedule[day]
+        else:
+            mine = rows[rows["symbol"].map(variety_of) == self.var]
+            if mine.empty:
+                return None
+            last = mine.sort_values("datetime_ns").groupby("symbol")["open_interest"].last()
+            main = str(last.idxmax())
+        if self.main is not None and main != self.main:
+            self.segment += 1
+        self.day, self.main = day, main
+        return main
+
+
 class TickAdapter:
-    """Feed rows of the day's main contract -> ``MarketTick`` (research input conversion, runner segments).
+    """Feed rows -> ``MarketTick`` of the day's main contract (research input conversion, runner segments)
+    and ``AuxTick`` of the aux streams of ``roles``.
 
-    The continuous alias resolves per trading day: the lake's roll schedule when it has the day, else
-    the listed contract with the largest open interest in the day's first batch. A change of contract is
-    a roll: the segment id moves on, which resets the factor windows, as in research.
-
-    With ``roles=("next",)`` the rows of the next contract become ``AuxTick``: the research rule
-    (``features.aux.next_after``: the first later delivery month with ticks that day), asked of the
-    contracts the feed has delivered so far that day. Trap: research sees the whole day, so if a
-    farther month ticked before the nearer one did, live would pick the farther one until the day
-    changes; the main's neighbour month trades from the open in practice.
+    A change of main contract is a roll: the segment id moves on, which resets the factor windows, as
+    in research. ``next`` follows the research rule (``features.aux.next_after``: the first later
+    delivery month with ticks that day), asked of the contracts the feed has delivered so far that day;
+    its segment is the contract's ``yymm``. ``pair`` is the partner variety's main contract (resolved
+    like the own one, from ``partner_schedule``), with its own roll segments. Trap: research sees the
+    whole day, so if a farther month ticked before the nearer one did, live would take the farther one
+    as ``next`` until the day changes; the main's neighbour month trades from the open in practice.
     """
 
     def __init__(
@@ -67,60 +98,60 @@ class TickAdapter:
         schedule: dict[str, str],
         lead_s: float,
         roles: tuple[str, ...] = (),
+        partner_schedule: dict[str, str] | None = None,
     ):
-        bad = unsupported_roles(roles)
+        bad = [r for r in roles if r not in ROLES]
         if bad:
-            raise ValueError(f"the live feed has no aux stream for cross role(s) {', '.join(bad)}")
-        self.var, self.book, self.clock, self.schedule, self.lead_s = var, book, clock, schedule, lead_s
+            raise ValueError(f"unknown cross role(s) {', '.join(bad)} (known: {', '.join(ROLES)})")
+        self.var, self.book, self.clock, self.lead_s = var, book, clock, lead_s
         self.roles = roles
+        self.own = MainResolver(var, schedule)
+        self.partner = MainResolver(partner_variety(var), partner_schedule or {}) if "pair" in roles else None
         self.day: str | None = None
-        self.main: str | None = None
         self.next: str | None = None
         self.seen: set[str] = set()
-        self.segment = 0
         self.index = 0
 
-    def resolve(self, batch: pd.DataFrame, day: str) -> str:
-        if day in self.schedule:
-            return self.schedule[day]
-        last = batch.sort_values("datetime_ns").groupby("symbol")["open_interest"].last()
-        return str(last.idxmax())
+    @property
+    def main(self) -> str | None:
+        return self.own.main
 
     def convert(self, batch: pd.DataFrame) -> list[Event]:
         out: list[Event] = []
         for day, rows in batch.groupby("trading_day", sort=True):
             iso = day.isoformat() if hasattr(day, "isoformat") else str(day)
             if iso != self.day:
-                main = self.resolve(rows, iso)
-                if self.main is not None and main != self.main:
-                    self.segment += 1
-                self.day, self.main, self.next = iso, main, None
-                self.seen = set()
-            main = self.main or ""
+                self.day, self.next, self.seen = iso, None, set()
+            main = self.own.update(rows, iso)
+            if main is None:
+                continue
             aux: list[AuxTick] = []
-            if self.roles:
+            if "next" in self.roles:
                 self.seen.update(rows["symbol"].astype(str).unique())
                 if self.next is None:
                     self.next = next_after(
                         self.book, main, dt.date.fromisoformat(iso), self.seen.__contains__
                     )
                 if self.next is not None:
-                    aux = self._aux(rows[rows["symbol"] == self.next])
-            mine = rows[rows["symbol"] == self.main].sort_values("datetime_ns", kind="stable")
+                    aux += self._aux("next", rows[rows["symbol"] == self.next], contract_segment(self.next))
+            if self.partner is not None and (pmain := self.partner.update(rows, iso)) is not None:
+                aux += self._aux("pair", rows[rows["symbol"] == pmain], self.partner.segment)
+            mine = rows[rows["symbol"] == main].sort_values("datetime_ns", kind="stable")
+            aux.sort(key=lambda a: a.datetime_ns)
             out += merge_events(self._market(mine, iso, main), aux)
         return out
 
-    def _aux(self, rows: pd.DataFrame) -> list[AuxTick]:
+    @staticmethod
+    def _aux(role: str, rows: pd.DataFrame, seg: int) -> list[AuxTick]:
         rows = rows.sort_values("datetime_ns", kind="stable")
         ts = rows["datetime_ns"].to_numpy(np.int64)
         mid = 0.5 * (rows["bid_price1"].to_numpy(np.float64) + rows["ask_price1"].to_numpy(np.float64))
-        seg = contract_segment(str(self.next))
-        return [AuxTick("next", int(ts[i]), float(mid[i]), seg) for i in range(len(ts))]
+        return [AuxTick(role, int(ts[i]), float(mid[i]), seg) for i in range(len(ts))]
 
     def _market(self, mine: pd.DataFrame, iso: str, main: str) -> list[MarketTick]:
         if mine.empty:
             return []
-        mine = mine.assign(underlying_contract=main, segment_id=self.segment)
+        mine = mine.assign(underlying_contract=main, segment_id=self.own.segment)
         pt, vm = per_row_spec(mine, self.book)
         xs, ts, dk, seg = tick_inputs(mine, pt, vm)
         bid, ask = mine["bid_price1"].to_numpy(np.float64), mine["ask_price1"].to_numpy(np.float64)

@@ -147,7 +147,7 @@ def replay_ticks(
         "run_dir": str(run_dir),
         "mode": mode,
         "ticks": len(ticks),
-        "aux_ticks": runner.aux_ticks,
+        "aux_ticks": dict(runner.aux_ticks),
         "orders": runner.order_seq,
         "position": account.position,
         "net_pnl": account.equity(),

@@ -41,7 +41,7 @@ from ghtrader.trade.account import Account, AuxTick, MarketTick
 from ghtrader.trade.calibration import CalibrationConfig, OnlineCalibrator
 from ghtrader.trade.champion import Champion, ChampionWatcher, Expected
 from ghtrader.trade.eventlog import EventLog
-from ghtrader.trade.feed import Event, unsupported_roles
+from ghtrader.trade.feed import Event
 from ghtrader.trade.lifecycle import Lifecycle
 from ghtrader.trade.predict import Predictor
 from ghtrader.trade.risk import RiskEngine
@@ -85,9 +85,6 @@ class TradeRunner(Lifecycle, Router):
         perf: Callable[[], float] = time.perf_counter,
         factor_state: FactorState | None = None,
     ) -> None:
-        bad = unsupported_roles(expected.features.cross)
-        if bad:  # its feed is its own variety's: the partner variety's main series is not in it
-            raise ValueError(f"the trade runner cannot feed cross role(s) {', '.join(bad)} (only 'next')")
         self.cfg = config
         self.champion = champion
         self.expected = expected
@@ -107,7 +104,7 @@ class TradeRunner(Lifecycle, Router):
         self.asked: int | None = None  # the target that produced it
         self.order_seq = 0
         self.ticks = 0
-        self.aux_ticks = 0
+        self.aux_ticks: dict[str, int] = dict.fromkeys(expected.features.cross, 0)  # quotes per aux role
         self.proba = np.full(3, np.nan)
         self.last_reject: str | None = None
         self.kill_request: str | None = None
@@ -140,9 +137,9 @@ class TradeRunner(Lifecycle, Router):
             self.on_tick(ev)
 
     def on_aux(self, a: AuxTick) -> None:
-        """An aux quote (``next`` contract): no decision, no log record, nothing routed."""
-        self.aux_ticks += 1
+        """An aux quote (next contract, partner main): no decision, no log record, nothing routed."""
         self.engine.update_aux(a.role, a.datetime_ns, a.mid, a.segment)
+        self.aux_ticks[a.role] += 1
 
     def on_tick(self, t: MarketTick) -> int:
         """Process one tick; return the target decided on it."""
@@ -236,7 +233,7 @@ class TradeRunner(Lifecycle, Router):
     def status(self) -> dict[str, Any]:
         return {
             "ticks": self.ticks,
-            "aux_ticks": self.aux_ticks,
+            "aux_ticks": dict(self.aux_ticks),
             "position": self.account.position,
             "equity": self.account.equity(),
             "working": self.working,

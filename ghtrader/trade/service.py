@@ -124,6 +124,7 @@ def run_trade(
     gate: LiveGate | None,
     feed_factory: Callable[[Daemon], Any],
     schedule: dict[str, str],
+    partner_schedule: dict[str, str] | None = None,
     api: Any = None,
     market_now: Callable[[], int] | None = None,
 ) -> int:
@@ -167,7 +168,9 @@ def run_trade(
     runner.start(source=opts.source)
     hooks.model.labels(champion.run_id).set(1)
     lock = threading.Lock()
-    adapter = TickAdapter(opts.var, book, clock, schedule, opts.flatten_lead_s, expected.features.cross)
+    adapter = TickAdapter(
+        opts.var, book, clock, schedule, opts.flatten_lead_s, expected.features.cross, partner_schedule
+    )
     daemon.add_health_check("risk", runner.health)
     daemon.set_status(lambda: {**runner.status(), "mode": opts.mode, "run_id": opts.run_id})
     daemon.on_signal(signal.SIGUSR1, lambda: runner.request_kill("SIGUSR1"))

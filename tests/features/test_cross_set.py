@@ -178,12 +178,11 @@ def test_a_cross_set_without_aux_is_refused(lake: ParquetLake) -> None:
 
 
 def test_pair_role_on_au_and_ag(book: ContractBook, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from ghtrader.testing.simlake import build_sim_lake
+    from ghtrader.testing.simlake import AUAG_RANGE, shared_auag_lake
 
     root = tmp_path_factory.mktemp("auag")
-    d0, d1 = dt.date(2025, 3, 10), dt.date(2025, 3, 11)
-    build_sim_lake(root, var="au", start=d0, end=d1, contracts=("SHFE.au2506", "SHFE.au2508"))
-    build_sim_lake(root, var="ag", start=d0, end=d1, contracts=("SHFE.ag2506", "SHFE.ag2508"))
+    shutil.copytree(shared_auag_lake(tmp_path_factory) / "lake_v2", root / "lake_v2")
+    d1 = AUAG_RANGE[1]
     lake = ParquetLake(root / "lake_v2", durable=False)
     config = dataclasses.replace(LIGHT, cross=("next", "pair"))
     build_features(lake, "KQ.m@SHFE.au", book=book, config=config, overwrite=True)
@@ -194,13 +193,3 @@ def test_pair_role_on_au_and_ag(book: ContractBook, tmp_path_factory: pytest.Tem
     ok = np.isfinite(age)
     assert ok.mean() > 0.9 and (age[ok] > 0).all()  # as of strictly before: never the same instant
     assert np.isfinite(ratio).mean() > 0.9
-
-
-def test_trade_runner_refuses_a_cross_set() -> None:
-    from ghtrader.labels.core import LabelConfig
-    from ghtrader.trade.champion import Expected
-    from ghtrader.trade.runner import TradeRunner
-
-    expected = Expected(feature_set("full_x"), LabelConfig())
-    with pytest.raises(ValueError, match="cannot serve cross-contract factors"):
-        TradeRunner(None, None, expected, None, None, None, None)  # type: ignore[arg-type]

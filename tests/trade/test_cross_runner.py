@@ -1,6 +1,6 @@
-"""The trade runner with cross-contract factors (role ``next``): the live feed adapter resolves the next
-contract by the research rule and interleaves its quotes, so online == batch; a replay of a champion
-trained on a cross set fills exactly like ``backtest --champion``; roles it cannot feed are refused."""
+"""The trade runner with cross-contract factors: the live feed adapter resolves the next contract (and the
+partner variety's main) by the research rules and interleaves their quotes, so online == batch; a replay
+of a champion trained on a cross set fills exactly like ``backtest --champion``; bad roles are refused."""
 
 from __future__ import annotations
 
@@ -18,21 +18,23 @@ from ghtrader.backtest.champion import backtest_model, load_main_ticks, warm_sta
 from ghtrader.features.aux import range_aux
 from ghtrader.features.build import build_features, per_row_spec
 from ghtrader.features.engine import FactorState, OnlineFactorEngine, compute_matrix, tick_inputs
+from ghtrader.features.registry import FeatureConfig
 from ghtrader.features.sets import feature_set
 from ghtrader.labels.core import LabelConfig
+from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook
 from ghtrader.market.sessions import variety_sessions
 from ghtrader.schema import to_pandas
 from ghtrader.store.lake import ParquetLake
 from ghtrader.testing.champion import make_champion, train_model
+from ghtrader.testing.simlake import shared_auag_lake
 from ghtrader.trade.account import AuxTick, MarketTick
 from ghtrader.trade.champion import Expected, load_champion
 from ghtrader.trade.eventlog import EVENTS_NAME, read_records
-from ghtrader.trade.feed import TickAdapter
+from ghtrader.trade.feed import TickAdapter, feed_varieties
 from ghtrader.trade.replay import replay, replay_ticks
 from ghtrader.trade.risk import RiskLimits
-from ghtrader.trade.runner import TradeRunner
 
 MAIN = "KQ.m@SHFE.cu"
 # full_x's cross block on the core kernel (the extended block is not what is under test and compiles slowly)
@@ -49,8 +51,6 @@ def xlake(sim_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Simpl
     root = tmp_path_factory.mktemp("xrunner")
     shutil.copytree(sim_data_dir / "lake_v2", root / "lake_v2", ignore=shutil.ignore_patterns("features"))
     lake = ParquetLake(root / "lake_v2", durable=False)
-    from ghtrader.market.calendar import TradingCalendar
-
     book = ContractBook.load(TradingCalendar.bundled())
     build_features(lake, MAIN, book=book, config=LIGHT)
     runs = root / "runs"
@@ -59,7 +59,7 @@ def xlake(sim_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Simpl
 
 
 def _feed_batches(lake: ParquetLake, days: list[dt.date], rows_per_batch: int = 700) -> list[pd.DataFrame]:
-    """Every cu contract's stored ticks of ``days`` in time order, cut into poll-sized batches."""
+    """Every contract's stored ticks of ``days`` in time order, cut into poll-sized batches."""
     frames = [
         to_pandas(lake.read_day("ticks", sym, d)).assign(symbol=sym)
         for d in days
@@ -70,40 +70,78 @@ def _feed_batches(lake: ParquetLake, days: list[dt.date], rows_per_batch: int = 
     return [allt.iloc[i : i + rows_per_batch] for i in range(0, len(allt), rows_per_batch)]
 
 
-def test_live_adapter_online_equals_batch(xlake: SimpleNamespace) -> None:
-    """Feed-order batches of all contracts -> TickAdapter -> the engine == batch features with range_aux."""
-    lake, book = xlake.lake, xlake.book
-    schedule = {d.isoformat(): str(to_pandas(lake.read_day("main_l5", MAIN, d))["underlying_contract"][0])
-                for d in (D0, D1)}  # fmt: skip
-    clock = SessionClock(book.calendar, variety_sessions("cu"))
-    adapter = TickAdapter("cu", book, clock, schedule, 30.0, roles=("next",))
-    eng = OnlineFactorEngine(LIGHT, price_tick=10.0, volume_multiple=5.0)
-    online, n_aux, nexts = [], 0, set()
-    for batch in _feed_batches(lake, [D0, D1]):
+def _main_schedule(lake: ParquetLake, symbol: str) -> dict[str, str]:
+    return {
+        d.isoformat(): str(to_pandas(lake.read_day("main_l5", symbol, d))["underlying_contract"][0])
+        for d in lake.days("main_l5", symbol)
+    }
+
+
+def _online(
+    adapter: TickAdapter, config: FeatureConfig, batches: list[pd.DataFrame]
+) -> tuple[np.ndarray, dict]:
+    """The engine fed by the adapter's events: (factor rows of the main ticks, aux events and next contracts)."""
+    eng = OnlineFactorEngine(config, price_tick=1.0, volume_multiple=1.0)  # the rows carry their own spec
+    rows: list[np.ndarray] = []
+    seen: dict = {"nexts": set(), **{r: 0 for r in config.cross}}
+    for batch in batches:
         for ev in adapter.convert(batch):
             if isinstance(ev, AuxTick):
                 eng.update_aux(ev.role, ev.datetime_ns, ev.mid, ev.segment)
-                n_aux += 1
+                seen[ev.role] += 1
             else:
                 assert isinstance(ev, MarketTick)
-                online.append(eng.update_values(ev.x, ev.datetime_ns, ev.day_key, ev.segment))
-        nexts.add(adapter.next)
-    assert {
-        "SHFE.cu2505",
-        "SHFE.cu2506",
-    } <= nexts and n_aux > 10_000  # the next contract rolled with the main
-    ticks = load_main_ticks(lake, MAIN, D0, D1)
+                rows.append(eng.update_values(ev.x, ev.datetime_ns, ev.day_key, ev.segment))
+        seen["nexts"].add(adapter.next)
+    return np.vstack(rows), seen
+
+
+def _batch(
+    lake: ParquetLake, book: ContractBook, symbol: str, config: FeatureConfig, days: list[dt.date]
+) -> np.ndarray:
+    ticks = load_main_ticks(lake, symbol, days[0], days[-1])
     pt, vm = per_row_spec(ticks, book)
-    want = compute_matrix(
-        *tick_inputs(ticks, pt, vm),
-        LIGHT,
-        FactorState.fresh(LIGHT),
-        range_aux(lake, book, MAIN, [D0, D1], ("next",)),
-    )
-    got = np.vstack(online)
-    assert got.shape == want.shape
+    aux = range_aux(lake, book, symbol, days, config.cross)  # the streams the build resolves
+    return compute_matrix(*tick_inputs(ticks, pt, vm), config, FactorState.fresh(config), aux)
+
+
+def test_live_adapter_online_equals_batch(xlake: SimpleNamespace) -> None:
+    """Feed-order batches of all contracts over the roll -> TickAdapter -> the engine == the batch build."""
+    lake, book = xlake.lake, xlake.book
+    clock = SessionClock(book.calendar, variety_sessions("cu"))
+    adapter = TickAdapter("cu", book, clock, _main_schedule(lake, MAIN), 30.0, roles=("next",))
+    got, seen = _online(adapter, LIGHT, _feed_batches(lake, [D0, D1]))
+    assert {"SHFE.cu2505", "SHFE.cu2506"} <= seen["nexts"] and seen[
+        "next"
+    ] > 10_000  # next rolled with the main
+    want = _batch(lake, book, MAIN, LIGHT, [D0, D1])
     assert np.array_equal(got, want, equal_nan=True)  # bit for bit, cross columns included
     assert np.isfinite(want[:, -9:]).mean() > 0.9
+
+
+def test_pair_role_from_a_two_variety_feed(
+    book: ContractBook, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """au with ``next`` and ``pair`` (ag's main) from one feed of both varieties == the batch build's streams."""
+    lake = ParquetLake(shared_auag_lake(tmp_path_factory) / "lake_v2")
+    au, ag = "KQ.m@SHFE.au", "KQ.m@SHFE.ag"
+    days = lake.days("main_l5", au)
+    config = dataclasses.replace(LIGHT, cross=("next", "pair"))
+    clock = SessionClock(book.calendar, variety_sessions("au"))
+    adapter = TickAdapter(
+        "au",
+        book,
+        clock,
+        _main_schedule(lake, au),
+        30.0,
+        config.cross,
+        partner_schedule=_main_schedule(lake, ag),
+    )
+    got, seen = _online(adapter, config, _feed_batches(lake, days))
+    assert seen["next"] > 5_000 and seen["pair"] > 5_000 and seen["nexts"] == {"SHFE.au2508"}
+    want = _batch(lake, book, au, config, days)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert np.isfinite(want[:, -18:]).mean() > 0.9  # both cross blocks are live
 
 
 def test_replay_of_cross_champion_equals_backtest(xlake: SimpleNamespace, tmp_path: Path) -> None:
@@ -115,7 +153,7 @@ def test_replay_of_cross_champion_equals_backtest(xlake: SimpleNamespace, tmp_pa
         book=book, runs_dir=tmp_path, run_id="xr", limits=WIDE,
     )  # fmt: skip
     assert not [k for k in summary["risk_events"] if "session" not in k]
-    assert summary["aux_ticks"] > 10_000
+    assert summary["aux_ticks"]["next"] > 10_000
     records = read_records(tmp_path / "trading" / "xr" / EVENTS_NAME)
     ticks = load_main_ticks(lake, MAIN, D1, D1)
     state = warm_state(lake, MAIN, D1, LIGHT)
@@ -141,14 +179,17 @@ def test_replay_of_cross_champion_equals_backtest(xlake: SimpleNamespace, tmp_pa
     assert not np.array_equal(blind.proba, bt.proba)
 
 
-def test_roles_the_runner_cannot_feed_are_refused(xlake: SimpleNamespace, tmp_path: Path) -> None:
+def test_roles_the_feed_cannot_carry_are_refused(xlake: SimpleNamespace, tmp_path: Path) -> None:
     book = xlake.book
-    clock = SessionClock(book.calendar, variety_sessions("au"))
-    with pytest.raises(ValueError, match="no aux stream for cross role"):
-        TickAdapter("au", book, clock, {}, 30.0, roles=("next", "pair"))
+    clock = SessionClock(book.calendar, variety_sessions("cu"))
+    with pytest.raises(ValueError, match="cross role 'pair' needs a partner variety; cu has none"):
+        TickAdapter("cu", book, clock, {}, 30.0, roles=("next", "pair"))
+    with pytest.raises(ValueError, match="unknown cross role"):
+        TickAdapter("cu", book, clock, {}, 30.0, roles=("spread",))
+    assert feed_varieties("au", ("next", "pair")) == ("au", "ag") and feed_varieties("cu", ("next",)) == (
+        "cu",
+    )
     champion = load_champion(xlake.runs, "cu", xlake.expected)
-    with pytest.raises(ValueError, match=r"cannot feed cross role\(s\) pair \(only 'next'\)"):
-        TradeRunner(None, None, Expected(feature_set("full_xp"), LabelConfig()), None, None, None, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="pass the aux stream"):
         replay_ticks(
             load_main_ticks(xlake.lake, MAIN, D0, D0), FactorState.fresh(LIGHT), var="cu", symbol=MAIN,

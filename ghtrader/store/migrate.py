@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ghtrader.store.files import CHECKSUM_SUFFIX, atomic_write, checksum_line, sha256_file
+from ghtrader.store.hive import partition_key
 from ghtrader.store.lock import default_command, partition_lock
 from ghtrader.store.manifest import MANIFEST_NAME, encode_json, read_manifest
-from ghtrader.store.partition import commit_partition, is_legacy, partition_key, read_files
+from ghtrader.store.partition import commit_partition, is_legacy, read_files
 
 
 @dataclass

@@ -1,14 +1,12 @@
 """The one commit/read path of a lake partition directory ``<dataset dir>/symbol=SYM/date=DAY``.
 
 Used by the tick lake, the feature and label builds and every direct reader, so the layout rules
-live here only:
+live here (and in ``hive`` for the directory keys) only:
 
-* Hive convention: the partition columns (``symbol``; ``date`` if a table has one) are held by the
-  directory names, not stored in the data files. A ``symbol`` string column inside the files
-  conflicts with the ``symbol=`` directory key and breaks ``pd.read_parquet(dir)``. The manifest
-  records each stripped column (name, position, type) and ``read_partition`` re-inserts it, so
-  ghtrader's readers return exactly the frames they returned before. Legacy partitions (manifest
-  without ``partition_columns``, symbol inside the files) read unchanged.
+* Hive convention: the partition columns are held by the directory names, not stored in the data
+  files (``ghtrader.store.hive`` strips them before a commit and re-inserts them on read, so ghtrader's
+  readers return exactly the frames they returned before). Legacy partitions (manifest without
+  ``partition_columns``, symbol inside the files) read unchanged.
 * No ``.sha256`` companions (a non-Parquet file beside the data breaks directory readers); the
   sha256 lives in ``_manifest.json``. Legacy companions are removed on the next commit.
 * Commit order: data file (atomic) -> manifest (atomic, the commit point) -> stray cleanup, all
@@ -18,7 +16,6 @@ live here only:
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,6 +35,7 @@ from ghtrader.store.files import (
     is_temp_name,
     sha256_hex,
 )
+from ghtrader.store.hive import partition_key, restore_hive_columns, split_hive_columns
 from ghtrader.store.lock import default_command, partition_lock
 from ghtrader.store.manifest import (
     FileEntry,
@@ -48,11 +46,6 @@ from ghtrader.store.manifest import (
     write_manifest,
 )
 
-# Column types that may be stripped per key (pandas 3 strings arrive as large_string).
-HIVE_TYPES: dict[str, tuple[pa.DataType, ...]] = {
-    "symbol": (pa.string(), pa.large_string()),
-    "date": (pa.date32(),),
-}
 SUPERSEDED_DIR = "_superseded"
 
 
@@ -66,65 +59,6 @@ class CommitResult:
     @property
     def changed(self) -> bool:
         return self.status in ("written", "superseded")
-
-
-def partition_key(pdir: Path) -> tuple[Path, str, dt.date]:
-    """``(dataset dir, symbol, day)`` of ``<dataset dir>/symbol=SYM/date=DAY``."""
-    sdir = pdir.parent
-    if not (sdir.name.startswith("symbol=") and pdir.name.startswith("date=")):
-        raise ValueError(f"{pdir} is not a symbol=…/date=… partition directory")
-    return (
-        sdir.parent,
-        sdir.name.removeprefix("symbol="),
-        dt.date.fromisoformat(pdir.name.removeprefix("date=")),
-    )
-
-
-def split_hive_columns(
-    table: pa.Table, symbol: str, day: dt.date
-) -> tuple[pa.Table, tuple[PartitionColumn, ...]]:
-    """Drop the columns the directory names already hold (constant and equal to the key).
-
-    A ``symbol``/``date`` column with another type or value is kept (it is data, not the key).
-    """
-    values = {"symbol": pa.scalar(symbol, pa.string()), "date": pa.scalar(day, pa.date32())}
-    stripped: list[PartitionColumn] = []
-    for name, want in values.items():
-        if name not in table.column_names:
-            continue
-        idx = table.schema.get_field_index(name)
-        field = table.schema.field(idx)
-        if not any(field.type.equals(t) for t in HIVE_TYPES[name]) or table.num_rows == 0:
-            continue
-        col = table.column(idx)
-        if col.null_count or not pc.all(pc.equal(col, want.cast(field.type))).as_py():
-            continue
-        stripped.append(PartitionColumn(name, idx, str(field.type), field.nullable))
-    out = table.drop_columns([c.name for c in stripped]) if stripped else table
-    return out, tuple(sorted(stripped, key=lambda c: c.index))
-
-
-def restore_hive_columns(table: pa.Table, m: Manifest, columns: list[str] | None = None) -> pa.Table:
-    """Re-insert the manifest's partition columns (at their positions, or in ``columns`` order)."""
-    if not m.partition_columns:
-        return table
-    values = {"symbol": m.symbol, "date": m.trading_day}
-    n = table.num_rows
-    consts = {
-        c.name: (
-            pa.field(c.name, pa.type_for_alias(c.type), nullable=c.nullable),
-            pa.repeat(pa.scalar(values[c.name], pa.type_for_alias(c.type)), n),
-        )
-        for c in m.partition_columns
-    }
-    if columns is not None:
-        fields = [consts[c][0] if c in consts else table.schema.field(c) for c in columns]
-        arrays = [consts[c][1] if c in consts else table.column(c) for c in columns]
-        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-    for c in m.partition_columns:  # ascending index: each insert lands at its final position
-        field, arr = consts[c.name]
-        table = table.add_column(c.index, field, arr)
-    return table
 
 
 def read_files(pdir: Path, m: Manifest, columns: list[str] | None = None) -> pa.Table:

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from ghtrader.schema import to_arrow
 from ghtrader.store.files import checksum_line, encode_parquet, sha256_hex
+from ghtrader.store.hive import split_hive_columns
 from ghtrader.store.manifest import FileEntry, Manifest, read_manifest, write_manifest
-from ghtrader.store.partition import append_part, commit_partition, read_partition, split_hive_columns
+from ghtrader.store.partition import append_part, commit_partition, read_partition
 
 SYM = "SHFE.cu2001"
 DAY = dt.date(2019, 11, 4)
@@ -66,7 +67,7 @@ def test_split_and_restore_round_trip(pos: int, n: int, with_date: bool) -> None
     table = pa.table({k: cols[k] for k in names})
     stored, hidden = split_hive_columns(table, SYM, DAY)
     assert "symbol" not in stored.column_names and ("date" in stored.column_names) is False
-    from ghtrader.store.partition import restore_hive_columns
+    from ghtrader.store.hive import restore_hive_columns
 
     m = Manifest("x", SYM, DAY, "h", n, (), None, None, hidden)
     assert restore_hive_columns(stored, m).equals(table)

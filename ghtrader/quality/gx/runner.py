@@ -13,7 +13,6 @@ before GX can run (unreadable file, checksum mismatch) are reported as failures 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -23,8 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ghtrader.quality.gx.datadocs import build_docs, make_context, safe_name
-
-MAX_EXAMPLES = 3
+from ghtrader.quality.gx.failures import failed_results, failure_records, format_summary
 
 
 class DataQualityError(Exception):
@@ -109,58 +107,6 @@ def batched(items: Iterable[Batch | Problem], max_rows: int = MAX_BATCH_ROWS) ->
             yield _stack(suite, held)
 
 
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
-
-
-AGGREGATES = frozenset({"expect_column_min_to_be_between"})
-
-
-def _failed(result: Any) -> list[Any]:
-    """Failed expectation results, except aggregates over no present value (all-null or empty column).
-
-    Such a column has no minimum/mean (observed ``None``); the rule ("every present value ...") holds
-    vacuously, exactly as the column-map form it replaces would have passed.
-    """
-    out = []
-    for er in result.results:
-        if er.success:
-            continue
-        vacuous = (
-            er.expectation_config.type in AGGREGATES
-            and (er.result or {}).get("observed_value") is None
-            and not (er.exception_info or {}).get("raised_exception", False)
-        )
-        if not vacuous:
-            out.append(er)
-    return out
-
-
-def _failures(label: str, result: Any) -> list[dict[str, Any]]:
-    out = []
-    for er in _failed(result):
-        cfg = er.expectation_config
-        res = er.result or {}
-        column = cfg.kwargs.get("column") or "/".join(
-            str(cfg.kwargs[k]) for k in ("column_A", "column_B") if k in cfg.kwargs
-        )
-        exc = (er.exception_info or {}).get("exception_message") if er.exception_info else None
-        out.append(
-            {
-                "partition": label,
-                "rule": (cfg.meta or {}).get("rule", cfg.type),
-                "expectation": cfg.type,
-                "column": column or None,
-                "unexpected_count": res.get("unexpected_count"),
-                "element_count": res.get("element_count"),
-                "observed_value": _jsonable(res.get("observed_value")),
-                "examples": _jsonable(list(res.get("partial_unexpected_list") or [])[:MAX_EXAMPLES]),
-                "message": exc,
-            }
-        )
-    return out
-
-
 def _row_level(config: Any) -> Any:
     """The row-level (column-map) form of a failed aggregate, for counts and example rows.
 
@@ -190,7 +136,7 @@ def _recheck(
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
 
-    failed = [_row_level(er.expectation_config) for er in _failed(result)]
+    failed = [_row_level(er.expectation_config) for er in failed_results(result)]
     name = f"{definition.name}:recheck:{len(context.suites.all())}"
     suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=failed))
     vd = context.validation_definitions.add(
@@ -203,8 +149,8 @@ def _recheck(
             result_format="SUMMARY",
             run_id=RunIdentifier(run_name=safe_name(part.label), run_time=run_time),
         )
-        out += _failures(part.label, sub)
-    return out or _failures(batch.label, result)  # an aggregate no single partition fails on its own
+        out += failure_records(part.label, sub)
+    return out or failure_records(batch.label, result)  # an aggregate no single partition fails on its own
 
 
 def run_suites(
@@ -251,7 +197,7 @@ def run_suites(
             result_format="SUMMARY",
             run_id=RunIdentifier(run_name=safe_name(batch.label), run_time=run_time),
         )
-        if result.success or not _failed(result):
+        if result.success or not failed_results(result):
             continue
         failures += _recheck(context, definitions[batch.suite], result, batch, run_time)
     docs = build_docs(context, site) if site is not None else None
@@ -273,36 +219,6 @@ def _partition(label: str) -> str:
     """``features/symbol=X/date=D/features_nan`` -> ``features/symbol=X/date=D`` (one partition, many suites)."""
     head, _, tail = label.rpartition("/")
     return head if head and "=" not in tail and ".." not in tail else label
-
-
-def describe(failure: dict[str, Any]) -> str:
-    """One readable line: partition, rule, expectation, how many rows, examples."""
-    text = f"{failure['partition']}: {failure['rule']}"
-    if failure.get("expectation"):
-        text += f" ({failure['expectation']}"
-        text += f" on {failure['column']})" if failure.get("column") else ")"
-    if failure.get("unexpected_count") is not None:
-        text += f": {failure['unexpected_count']} of {failure['element_count']} rows"
-        if failure.get("examples"):
-            text += f", e.g. {failure['examples']}"
-    elif failure.get("observed_value") is not None:
-        text += f": observed {failure['observed_value']}"
-    if failure.get("message"):
-        text += f": {failure['message']}"
-    return text
-
-
-def format_summary(summary: dict[str, Any]) -> str:
-    """Multi-line report of a failed (or passed) run, naming every failed expectation and partition."""
-    failed = summary.get("partitions_failed", [])
-    head = (
-        f"data quality {'passed' if summary.get('success') else 'FAILED'} for {summary.get('dataset')}: "
-        f"{len(failed)} of {summary.get('partitions_checked', 0)} partitions failed"
-    )
-    lines = [head, *("  " + describe(f) for f in summary.get("failures", []))]
-    if summary.get("docs"):
-        lines.append(f"  data docs: {summary['docs']}")
-    return "\n".join(lines)
 
 
 def raise_on_failure(summary: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,6 @@ import logging
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +39,18 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Gauge, make_wsgi_app
+
+from ghtrader.live.jsonlog import JsonFormatter, configure_logging, log_event
+
+__all__ = [
+    "Daemon",
+    "DaemonConfig",
+    "HealthCheck",
+    "JsonFormatter",
+    "atomic_write_json",
+    "configure_logging",
+    "log_event",
+]
 
 HealthCheck = Callable[[], str | None]  # returns a reason when unhealthy, else None
 LOOPBACK = "127.0.0.1"
@@ -65,44 +76,6 @@ class DaemonConfig:
     @property
     def heartbeat_path(self) -> Path:
         return self.run_dir / f"{self.name}.heartbeat.json"
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: ts, level, daemon, event, plus the record's ``fields``."""
-
-    def __init__(self, daemon: str) -> None:
-        super().__init__()
-        self.daemon = daemon
-
-    def format(self, record: logging.LogRecord) -> str:
-        out: dict[str, Any] = {
-            "ts": round(record.created, 3),
-            "level": record.levelname.lower(),
-            "daemon": self.daemon,
-            "event": record.getMessage(),
-        }
-        out.update(getattr(record, "fields", {}) or {})
-        if record.exc_info:
-            out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, default=str, sort_keys=False)
-
-
-def configure_logging(name: str, level: str = "INFO") -> logging.Logger:
-    """A logger ``ghtrader.daemon.<name>`` writing JSON lines to stderr (supervisord captures it)."""
-    logger = logging.getLogger(f"ghtrader.daemon.{name}")
-    logger.setLevel(level.upper())
-    logger.propagate = False
-    if not any(getattr(h, "_ghtrader_json", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter(name))
-        handler._ghtrader_json = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-    return logger
-
-
-def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log a structured event: ``log_event(log, "flush", rows=10, ms=3.2)``."""
-    logger.log(level, event, extra={"fields": fields})
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import shutil
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +59,9 @@ def xlake(sim_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Simpl
     build_features(lake, MAIN, book=book, config=LIGHT)
     runs = root / "runs"
     make_champion(runs, train_model(root, runs, model="lgbm"))
-    return SimpleNamespace(lake=lake, book=book, runs=runs, expected=Expected(LIGHT, LabelConfig()))
+    expected = Expected(LIGHT, LabelConfig())
+    champion = load_champion(runs, "cu", expected)
+    return SimpleNamespace(lake=lake, book=book, runs=runs, expected=expected, champion=champion)
 
 
 def _feed_batches(lake: ParquetLake, days: list[dt.date], rows_per_batch: int = 700) -> list[pd.DataFrame]:
@@ -196,3 +202,55 @@ def test_roles_the_feed_cannot_carry_are_refused(xlake: SimpleNamespace, tmp_pat
             mode="paper", champion=champion, expected=xlake.expected, book=book, run_dir=tmp_path / "r",
             run_id="r",
         )  # fmt: skip
+
+
+class _ListFeed:
+    """A finite feed of prepared batches that asks the daemon to stop once they are delivered."""
+
+    def __init__(self, daemon: Any, batches: list[pd.DataFrame]) -> None:
+        self.daemon, self.batches = daemon, batches
+
+    def open(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __iter__(self) -> Iterator[pd.DataFrame]:
+        yield from self.batches
+        self.daemon.request_stop("feed done")
+
+
+def test_daemon_main_loop_serves_a_cross_set_like_research(xlake: SimpleNamespace, tmp_path: Path) -> None:
+    """``run_trade`` (the daemon's loop, adapter, runner, timer) on a feed of all cu contracts: every
+    decision's probabilities equal the research backtest's from a fresh state with the stored aux."""
+    from ghtrader.trade.service import TradeOptions, run_trade
+
+    lake, book = xlake.lake, xlake.book
+    batches = _feed_batches(lake, [D0])[:25]
+    opts = TradeOptions(
+        mode="paper", var="cu", symbol=MAIN, source="sim", runs_dir=xlake.runs, data_dir=tmp_path,
+        run_dir=tmp_path / "daemons", run_id="xd", port=0,
+    )  # fmt: skip
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1)}
+    try:
+        code = run_trade(
+            opts, expected=xlake.expected, calendar=book.calendar, book=book, gate=None,
+            feed_factory=lambda d: _ListFeed(d, batches), schedule=_main_schedule(lake, MAIN),
+        )  # fmt: skip
+    finally:
+        for s, h in saved.items():
+            signal.signal(s, h)
+    assert code == 0
+    run_dir = xlake.runs / "trading" / "xd"
+    decisions = [r for r in read_records(run_dir / EVENTS_NAME) if r["kind"] == "decision"]
+    rows = pd.concat(batches)
+    main = rows[rows["symbol"] == _main_schedule(lake, MAIN)[D0.isoformat()]]
+    assert len(decisions) == len(main) > 5_000
+    ticks = load_main_ticks(lake, MAIN, D0, D0).iloc[: len(decisions)]
+    bt = backtest_model(
+        ticks, xlake.champion.model, xlake.champion.meta, features=LIGHT, state=FactorState.fresh(LIGHT),
+        book=book, aux=range_aux(lake, book, MAIN, [D0], ("next",)),
+    )  # fmt: skip
+    assert np.array_equal(np.array([r["p"] for r in decisions]), bt.proba)
+    beat = json.loads((opts.run_dir / "trade-runner.heartbeat.json").read_text())  # the final one
+    assert beat["state"] == "stopped" and beat["status"]["ticks"] == len(decisions)
+    assert beat["status"]["aux_ticks"]["next"] > 5_000

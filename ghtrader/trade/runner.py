@@ -105,6 +105,7 @@ class TradeRunner(Lifecycle, Router):
         self.order_seq = 0
         self.ticks = 0
         self.aux_ticks: dict[str, int] = dict.fromkeys(expected.features.cross, 0)  # quotes per aux role
+        self.aux_last_ns: dict[str, int] = {}  # stamp of each role's last quote
         self.proba = np.full(3, np.nan)
         self.last_reject: str | None = None
         self.kill_request: str | None = None
@@ -140,6 +141,7 @@ class TradeRunner(Lifecycle, Router):
         """An aux quote (next contract, partner main): no decision, no log record, nothing routed."""
         self.engine.update_aux(a.role, a.datetime_ns, a.mid, a.segment)
         self.aux_ticks[a.role] += 1
+        self.aux_last_ns[a.role] = max(a.datetime_ns, self.aux_last_ns.get(a.role, a.datetime_ns))
 
     def on_tick(self, t: MarketTick) -> int:
         """Process one tick; return the target decided on it."""
@@ -221,6 +223,16 @@ class TradeRunner(Lifecycle, Router):
         self.hooks.event(kind)
         self.log.append(kind, **fields)
 
+    def _aux_age(self) -> dict[str, float | None]:
+        """Seconds from each aux role's last quote to the newest event seen (None: no quote yet). A far
+        month quotes sparsely, so this is shown, not alarmed on; ``x*_aux_age_s`` carries it into the model."""
+        stamps = [*self.aux_last_ns.values(), *([self.last_tick.datetime_ns] if self.last_tick else [])]
+        now = max(stamps, default=0)
+        return {
+            r: round((now - self.aux_last_ns[r]) / 1e9, 3) if r in self.aux_last_ns else None
+            for r in self.aux_ticks
+        }
+
     def health(self) -> str | None:
         """Unhealthy while paused or killed (and say why)."""
         s = self.risk.state
@@ -234,6 +246,7 @@ class TradeRunner(Lifecycle, Router):
         return {
             "ticks": self.ticks,
             "aux_ticks": dict(self.aux_ticks),
+            "aux_age_s": self._aux_age(),
             "position": self.account.position,
             "equity": self.account.equity(),
             "working": self.working,

@@ -253,4 +253,4 @@ def test_daemon_main_loop_serves_a_cross_set_like_research(xlake: SimpleNamespac
     assert np.array_equal(np.array([r["p"] for r in decisions]), bt.proba)
     beat = json.loads((opts.run_dir / "trade-runner.heartbeat.json").read_text())  # the final one
     assert beat["state"] == "stopped" and beat["status"]["ticks"] == len(decisions)
-    assert beat["status"]["aux_ticks"]["next"] > 5_000
+    assert beat["status"]["aux_ticks"]["next"] > 5_000 and 0 <= beat["status"]["aux_age_s"]["next"] < 5

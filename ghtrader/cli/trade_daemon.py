@@ -40,7 +40,8 @@ def run_daemon(
     except ValueError as exc:
         raise CliError(str(exc)) from None
     lake = ParquetLake(settings.lake_dir)
-    schedule, partner_schedule = main_schedule(lake, opts.var), main_schedule(lake, varieties[-1])
+    schedule = main_schedule(lake, opts.var)
+    partner_schedule = main_schedule(lake, varieties[1]) if len(varieties) > 1 else {}
     api = None
     market_now = time.time_ns
     if opts.source == "sim":

@@ -18,13 +18,14 @@ import pandas as pd
 
 from ghtrader.features.aux import contract_segment, next_after, partner_variety
 from ghtrader.features.build import per_row_spec
+from ghtrader.features.catalog import CROSS_ROLES
 from ghtrader.features.engine import AuxTicks, tick_inputs
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook, variety_of
 from ghtrader.trade.account import AuxTick, MarketTick
 
 Event = MarketTick | AuxTick
-ROLES = ("next", "pair")
+ROLES = tuple(CROSS_ROLES)
 
 
 def merge_events(market: Iterable[MarketTick], aux: Iterable[AuxTick]) -> list[Event]:
@@ -122,23 +123,22 @@ class TickAdapter:
             iso = day.isoformat() if hasattr(day, "isoformat") else str(day)
             if iso != self.day:
                 self.day, self.next, self.seen = iso, None, set()
-            main = self.own.update(rows, iso)
-            if main is None:
-                continue
-            aux: list[AuxTick] = []
-            if "next" in self.roles:
+            if self.roles:
                 self.seen.update(rows["symbol"].astype(str).unique())
+            aux: list[AuxTick] = []
+            if self.partner is not None and (pmain := self.partner.update(rows, iso)) is not None:
+                aux += self._aux("pair", rows[rows["symbol"] == pmain], self.partner.segment)
+            main = self.own.update(rows, iso)
+            if main is not None and "next" in self.roles:
                 if self.next is None:
                     self.next = next_after(
                         self.book, main, dt.date.fromisoformat(iso), self.seen.__contains__
                     )
                 if self.next is not None:
                     aux += self._aux("next", rows[rows["symbol"] == self.next], contract_segment(self.next))
-            if self.partner is not None and (pmain := self.partner.update(rows, iso)) is not None:
-                aux += self._aux("pair", rows[rows["symbol"] == pmain], self.partner.segment)
-            mine = rows[rows["symbol"] == main].sort_values("datetime_ns", kind="stable")
+            market = self._market(rows[rows["symbol"] == main], iso, main) if main is not None else []
             aux.sort(key=lambda a: a.datetime_ns)
-            out += merge_events(self._market(mine, iso, main), aux)
+            out += merge_events(market, aux)
         return out
 
     @staticmethod
@@ -151,6 +151,7 @@ class TickAdapter:
     def _market(self, mine: pd.DataFrame, iso: str, main: str) -> list[MarketTick]:
         if mine.empty:
             return []
+        mine = mine.sort_values("datetime_ns", kind="stable")
         mine = mine.assign(underlying_contract=main, segment_id=self.own.segment)
         pt, vm = per_row_spec(mine, self.book)
         xs, ts, dk, seg = tick_inputs(mine, pt, vm)

@@ -254,3 +254,20 @@ def test_daemon_main_loop_serves_a_cross_set_like_research(xlake: SimpleNamespac
     beat = json.loads((opts.run_dir / "trade-runner.heartbeat.json").read_text())  # the final one
     assert beat["state"] == "stopped" and beat["status"]["ticks"] == len(decisions)
     assert beat["status"]["aux_ticks"]["next"] > 5_000 and 0 <= beat["status"]["aux_age_s"]["next"] < 5
+
+
+def test_main_resolver_without_a_schedule() -> None:
+    """No lake schedule: the variety's largest open interest in the day's first batch with its rows."""
+    from ghtrader.trade.feed import MainResolver
+
+    def batch(rows: list[tuple[str, int, float]]) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["symbol", "datetime_ns", "open_interest"])
+
+    r = MainResolver("au", {})
+    assert r.update(batch([("SHFE.ag2506", 1, 9e9)]), "2025-03-10") is None  # only the partner's rows yet
+    day1 = batch([("SHFE.ag2506", 2, 9e9), ("SHFE.au2506", 2, 5e4), ("SHFE.au2508", 3, 3e4)])
+    assert r.update(day1, "2025-03-10") == "SHFE.au2506" and r.segment == 0
+    assert r.update(batch([("SHFE.au2508", 4, 9e4)]), "2025-03-10") == "SHFE.au2506"  # fixed for the day
+    assert r.update(batch([("SHFE.au2508", 5, 9e4), ("SHFE.au2506", 5, 1e4)]), "2025-03-11") == "SHFE.au2508"
+    assert r.segment == 1  # a roll
+    assert MainResolver("au", {"2025-03-12": "SHFE.au2510"}).update(batch([]), "2025-03-12") == "SHFE.au2510"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -36,6 +36,7 @@ from ghtrader.live.gate import BACKWARDS, DUPLICATE, KEEP, classify_rows, gate_r
 from ghtrader.live.metrics import RecorderMetrics
 from ghtrader.live.mirror import QuestDbMirror
 from ghtrader.live.recorder_config import FlushResult, RecorderConfig
+from ghtrader.live.recorder_health import RecorderHealth
 from ghtrader.live.staging import Chunks, PartKey, Staging
 from ghtrader.market.calendar import TradingCalendar
 from ghtrader.market.contracts import ContractBook
@@ -48,7 +49,7 @@ __all__ = ["FlushResult", "Recorder", "RecorderConfig"]
 LockFn = Callable[[str], AbstractContextManager[object]]
 
 
-class Recorder:
+class Recorder(RecorderHealth):
     """Buffers live ticks and commits them; thread-safe between one feed thread and flushers."""
 
     def __init__(
@@ -295,25 +296,3 @@ class Recorder:
         for g in self.gaps.record(gaps):
             self.metrics.gaps.labels(g.reason).inc()
         return gaps
-
-    # ------------------------------------------------------------------ health
-    def stale_symbols(self, symbols: Iterable[str] | None = None) -> dict[str, float]:
-        """Subscribed symbols inside their session with no tick for more than ``stale_s`` wall seconds."""
-        now_wall = self.wall()
-        now_ns = self.market_now()
-        out = {}
-        for s in symbols if symbols is not None else self.subscribed:
-            opened = self.sessions.session_start(s, now_ns)
-            if opened is None:
-                continue
-            since = max(self.last_tick_wall.get(s, self.started_wall), self.wall_at(opened))
-            if now_wall - since > self.config.stale_s:
-                out[s] = round(now_wall - since, 1)
-        return out
-
-    def health_check(self) -> str | None:
-        stale = self.stale_symbols()
-        if not stale:
-            return None
-        worst = max(stale, key=lambda k: stale[k])
-        return f"{len(stale)} symbols stale in session (worst {worst}: {stale[worst]}s without a tick)"

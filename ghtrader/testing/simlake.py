@@ -20,7 +20,7 @@ __all__ = [
 
 TEST_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 19))  # 8 trading days, roll cu2504 -> cu2505
 TEST_CONTRACTS = ("SHFE.cu2504", "SHFE.cu2505", "SHFE.cu2506")
-AUAG_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 11))  # 2 days of au and ag (the pair role's partners)
+AUAG_RANGE = (dt.date(2025, 3, 10), dt.date(2025, 3, 17))  # 6 days of au and ag (the pair role's partners)
 
 
 def shared_test_lake(where: TempFactory | Path) -> Path:
@@ -39,7 +39,7 @@ def shared_test_lake(where: TempFactory | Path) -> Path:
 
 
 def shared_auag_lake(factory: TempFactory) -> Path:
-    """2 sim days of au and ag in one lake (ticks of two contracts each, main_l5, core features,
+    """6 sim days of au and ag in one lake (ticks of two contracts each, main_l5, core features,
     labels), built once per test run; read-only: copy it before building anything into it."""
 
     def build(d: Path) -> Path:

@@ -131,7 +131,7 @@ def test_pair_role_from_a_two_variety_feed(
     """au with ``next`` and ``pair`` (ag's main) from one feed of both varieties == the batch build's streams."""
     lake = ParquetLake(shared_auag_lake(tmp_path_factory) / "lake_v2")
     au, ag = "KQ.m@SHFE.au", "KQ.m@SHFE.ag"
-    days = lake.days("main_l5", au)
+    days = lake.days("main_l5", au)[:2]
     config = dataclasses.replace(LIGHT, cross=("next", "pair"))
     clock = SessionClock(book.calendar, variety_sessions("au"))
     adapter = TickAdapter(
@@ -219,41 +219,81 @@ class _ListFeed:
         self.daemon.request_stop("feed done")
 
 
-def test_daemon_main_loop_serves_a_cross_set_like_research(xlake: SimpleNamespace, tmp_path: Path) -> None:
-    """``run_trade`` (the daemon's loop, adapter, runner, timer) on a feed of all cu contracts: every
-    decision's probabilities equal the research backtest's from a fresh state with the stored aux."""
+def _daemon_vs_research(
+    lake: ParquetLake,
+    book: ContractBook,
+    var: str,
+    expected: Expected,
+    runs: Path,
+    day: dt.date,
+    tmp_path: Path,
+) -> dict[str, Any]:
+    """``run_trade`` on 25 feed batches of ``day`` (every contract in the lake); every decision's
+    probabilities must equal research's (``backtest_model`` from a fresh state with the stored aux
+    streams of the set's roles). Returns the runner status of the final heartbeat."""
     from ghtrader.trade.service import TradeOptions, run_trade
 
-    lake, book = xlake.lake, xlake.book
-    batches = _feed_batches(lake, [D0])[:25]
+    symbol = f"KQ.m@SHFE.{var}"
+    roles = expected.features.cross
+    batches = _feed_batches(lake, [day])[:25]
     opts = TradeOptions(
-        mode="paper", var="cu", symbol=MAIN, source="sim", runs_dir=xlake.runs, data_dir=tmp_path,
-        run_dir=tmp_path / "daemons", run_id="xd", port=0,
+        mode="paper", var=var, symbol=symbol, source="sim", runs_dir=runs, data_dir=tmp_path,
+        run_dir=tmp_path / "daemons", run_id=f"d-{var}", port=0,
     )  # fmt: skip
+    partner = feed_varieties(var, roles)[1:]
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1)}
     try:
         code = run_trade(
-            opts, expected=xlake.expected, calendar=book.calendar, book=book, gate=None,
-            feed_factory=lambda d: _ListFeed(d, batches), schedule=_main_schedule(lake, MAIN),
+            opts, expected=expected, calendar=book.calendar, book=book, gate=None,
+            feed_factory=lambda d: _ListFeed(d, batches), schedule=_main_schedule(lake, symbol),
+            partner_schedule=_main_schedule(lake, f"KQ.m@SHFE.{partner[0]}") if partner else None,
         )  # fmt: skip
     finally:
         for s, h in saved.items():
             signal.signal(s, h)
     assert code == 0
-    run_dir = xlake.runs / "trading" / "xd"
-    decisions = [r for r in read_records(run_dir / EVENTS_NAME) if r["kind"] == "decision"]
+    decisions = [
+        r for r in read_records(runs / "trading" / opts.run_id / EVENTS_NAME) if r["kind"] == "decision"
+    ]
     rows = pd.concat(batches)
-    main = rows[rows["symbol"] == _main_schedule(lake, MAIN)[D0.isoformat()]]
-    assert len(decisions) == len(main) > 5_000
-    ticks = load_main_ticks(lake, MAIN, D0, D0).iloc[: len(decisions)]
+    assert len(decisions) == (rows["symbol"] == _main_schedule(lake, symbol)[day.isoformat()]).sum() > 3_000
+    champion = load_champion(runs, var, expected)
+    ticks = load_main_ticks(lake, symbol, day, day).iloc[: len(decisions)]
     bt = backtest_model(
-        ticks, xlake.champion.model, xlake.champion.meta, features=LIGHT, state=FactorState.fresh(LIGHT),
-        book=book, aux=range_aux(lake, book, MAIN, [D0], ("next",)),
+        ticks, champion.model, champion.meta, features=expected.features, state=FactorState.fresh(expected.features),
+        book=book, aux=range_aux(lake, book, symbol, [day], roles),
     )  # fmt: skip
     assert np.array_equal(np.array([r["p"] for r in decisions]), bt.proba)
     beat = json.loads((opts.run_dir / "trade-runner.heartbeat.json").read_text())  # the final one
     assert beat["state"] == "stopped" and beat["status"]["ticks"] == len(decisions)
-    assert beat["status"]["aux_ticks"]["next"] > 5_000 and 0 <= beat["status"]["aux_age_s"]["next"] < 5
+    return beat["status"]
+
+
+def test_daemon_main_loop_serves_a_cross_set_like_research(xlake: SimpleNamespace, tmp_path: Path) -> None:
+    """``run_trade`` (the daemon's loop, adapter, runner, timer) on a feed of all cu contracts serves the
+    ``next`` champion exactly like research."""
+    status = _daemon_vs_research(xlake.lake, xlake.book, "cu", xlake.expected, xlake.runs, D0, tmp_path)
+    assert status["aux_ticks"]["next"] > 5_000 and 0 <= status["aux_age_s"]["next"] < 5
+
+
+def test_daemon_main_loop_serves_the_pair_role_like_research(
+    book: ContractBook, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """au with ``next`` + ``pair`` from one feed of au and ag: a champion trained on that set, served by
+    the daemon's loop, decides exactly like research."""
+    root = tmp_path_factory.mktemp("xpair")
+    src = shared_auag_lake(tmp_path_factory) / "lake_v2"
+    shutil.copytree(src, root / "lake_v2", ignore=shutil.ignore_patterns("features"))
+    lake = ParquetLake(root / "lake_v2", durable=False)
+    config = dataclasses.replace(LIGHT, cross=("next", "pair"))
+    build_features(lake, "KQ.m@SHFE.au", book=book, config=config)
+    runs = root / "runs"
+    make_champion(runs, train_model(root, runs, model="lgbm", var="au"), var="au")
+    expected = Expected(config, LabelConfig())
+    status = _daemon_vs_research(
+        lake, book, "au", expected, runs, lake.days("main_l5", "KQ.m@SHFE.au")[-1], tmp_path
+    )
+    assert status["aux_ticks"]["pair"] > 3_000 and status["aux_ticks"]["next"] > 1_000
 
 
 def test_main_resolver_without_a_schedule() -> None:

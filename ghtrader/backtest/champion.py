@@ -24,6 +24,7 @@ import pandas as pd
 from ghtrader.backtest.engine import BacktestConfig, BacktestResult, block_ends, run_backtest
 from ghtrader.backtest.signals import hold_outside_sessions, signal_from_proba
 from ghtrader.datasets.windows import SequenceDataset, sequence_windows
+from ghtrader.features.aux import range_aux
 from ghtrader.features.build import feature_days, load_state, per_row_spec
 from ghtrader.features.engine import AuxTicks, FactorState, compute_matrix, tick_inputs
 from ghtrader.features.registry import FeatureConfig, feature_columns
@@ -38,6 +39,14 @@ def load_main_ticks(lake: ParquetLake, symbol: str, start: dt.date, end: dt.date
     """Every main_l5 column of ``symbol`` over ``[start, end]``, in time order."""
     df = to_pandas(lake.read_range("main_l5", symbol, start, end))
     return df.sort_values("datetime_ns", kind="stable").reset_index(drop=True)
+
+
+def load_main_aux(
+    lake: ParquetLake, book: ContractBook, symbol: str, start: dt.date, end: dt.date, roles: tuple[str, ...]
+) -> dict[str, AuxTicks]:
+    """The aux streams of ``roles`` over the main_l5 days of ``[start, end]``, resolved as the build does."""
+    days = [d for d in lake.days("main_l5", symbol) if start <= d <= end]
+    return range_aux(lake, book, symbol, days, roles)
 
 
 def warm_state(lake: ParquetLake, symbol: str, start: dt.date, config: FeatureConfig) -> FactorState:

@@ -156,10 +156,9 @@ def _champion(
     json_out: bool,
 ) -> None:
     """``--champion``: the champion artifact predicts every tick (factors from the build's stored state)."""
-    from ghtrader.backtest.champion import backtest_model, load_main_ticks, warm_state
+    from ghtrader.backtest.champion import backtest_model, load_main_aux, load_main_ticks, warm_state
     from ghtrader.backtest.runner import write_outputs
     from ghtrader.config import load_settings
-    from ghtrader.features.aux import range_aux
     from ghtrader.features.sets import feature_set as named
     from ghtrader.labels.core import LabelConfig
     from ghtrader.market.calendar import TradingCalendar
@@ -182,11 +181,10 @@ def _champion(
     if ticks.empty:
         raise CliError(f"no main_l5 ticks for {symbol} in {d0}..{d1} under {settings.lake_dir}")
     book = ContractBook.load(TradingCalendar.bundled())
-    days = [d for d in lake.days("main_l5", symbol) if d0 <= d <= d1]
     res = backtest_model(
         ticks, champ.model, champ.meta, features=expected.features,
         state=warm_state(lake, symbol, d0, expected.features), book=book,
-        aux=range_aux(lake, book, symbol, days, expected.features.cross),
+        aux=load_main_aux(lake, book, symbol, d0, d1, expected.features.cross),
     )  # fmt: skip
     out_dir = out or settings.runs_dir / "trading" / f"backtest-{var}-{d0}-{d1}"
     extra = {"symbol": symbol, "start": d0.isoformat(), "end": d1.isoformat(), "champion": champ.describe()}

@@ -131,7 +131,8 @@ def tick_inputs(
     return xs, ts, day_keys(df["trading_day"]), seg
 
 
-def _check_aux(config: FeatureConfig, aux: Mapping[str, AuxTicks] | None) -> Mapping[str, AuxTicks]:
+def check_aux(config: FeatureConfig, aux: Mapping[str, AuxTicks] | None) -> Mapping[str, AuxTicks]:
+    """``aux`` (or ``{}``) when it holds every cross role of ``config``; else one line naming the missing ones."""
     missing = [r for r in config.cross if aux is None or r not in aux]
     if missing:
         raise ValueError(
@@ -156,7 +157,7 @@ def compute_matrix(
     """
     if state.config_hash != config.hash:
         raise ValueError(f"factor state is for config {state.config_hash}, not {config.hash}")
-    aux = _check_aux(config, aux)
+    aux = check_aux(config, aux)
     p = config.params()
     nk = K.sizes(p)[5]
     out = np.empty((xs.shape[0], nk + len(config.cross) * len(X.NAMES)), dtype=np.float64)

@@ -11,7 +11,8 @@ change a value; ``merge_events`` still puts the aux first, as the research parit
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -28,19 +29,20 @@ Event = MarketTick | AuxTick
 ROLES = tuple(CROSS_ROLES)
 
 
-def merge_events(market: Iterable[MarketTick], aux: Iterable[AuxTick]) -> list[Event]:
-    """Both streams in time order (each already is); an aux quote before a main tick of the same ns."""
-    keyed: list[tuple[int, int, int, Event]] = [(a.datetime_ns, 0, i, a) for i, a in enumerate(aux)]
-    keyed += [(t.datetime_ns, 1, i, t) for i, t in enumerate(market)]
-    keyed.sort(key=lambda k: k[:3])
-    return [k[3] for k in keyed]
+def merge_events(market: Iterable[MarketTick], *aux: Iterable[AuxTick]) -> Iterator[Event]:
+    """The streams (each already in time order) merged lazily by time; at equal ns the aux streams
+    come first, in the order given, then the main ticks."""
+    return heapq.merge(*aux, market, key=lambda e: e.datetime_ns)
 
 
-def aux_events(aux: dict[str, AuxTicks]) -> Iterator[AuxTick]:
-    """Stored aux streams (``features.aux.range_aux``) as runner events, role by role."""
-    for role, (ts, mid, seg) in aux.items():
+def aux_events(aux: Mapping[str, AuxTicks]) -> list[Iterator[AuxTick]]:
+    """Stored aux streams (``features.aux.range_aux``) as runner events: one stream per role."""
+
+    def role_events(role: str, ts: np.ndarray, mid: np.ndarray, seg: np.ndarray) -> Iterator[AuxTick]:
         for i in range(len(ts)):
             yield AuxTick(role, int(ts[i]), float(mid[i]), int(seg[i]))
+
+    return [role_events(role, *ticks) for role, ticks in aux.items()]
 
 
 def feed_varieties(var: str, roles: Iterable[str]) -> tuple[str, ...]:
@@ -125,9 +127,10 @@ class TickAdapter:
                 self.day, self.next, self.seen = iso, None, set()
             if self.roles:
                 self.seen.update(rows["symbol"].astype(str).unique())
-            aux: list[AuxTick] = []
+            pair: list[AuxTick] = []
             if self.partner is not None and (pmain := self.partner.update(rows, iso)) is not None:
-                aux += self._aux("pair", rows[rows["symbol"] == pmain], self.partner.segment)
+                pair = self._aux("pair", rows[rows["symbol"] == pmain], self.partner.segment)
+            nxt: list[AuxTick] = []
             main = self.own.update(rows, iso)
             if main is not None and "next" in self.roles:
                 if self.next is None:
@@ -135,10 +138,9 @@ class TickAdapter:
                         self.book, main, dt.date.fromisoformat(iso), self.seen.__contains__
                     )
                 if self.next is not None:
-                    aux += self._aux("next", rows[rows["symbol"] == self.next], contract_segment(self.next))
+                    nxt = self._aux("next", rows[rows["symbol"] == self.next], contract_segment(self.next))
             market = self._market(rows[rows["symbol"] == main], iso, main) if main is not None else []
-            aux.sort(key=lambda a: a.datetime_ns)
-            out += merge_events(market, aux)
+            out += merge_events(market, pair, nxt)
         return out
 
     @staticmethod

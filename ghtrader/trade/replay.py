@@ -12,17 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ghtrader.backtest.champion import backtest_config_from, load_main_ticks, tick_flags, warm_state
-from ghtrader.features.aux import range_aux
+from ghtrader.backtest.champion import (
+    backtest_config_from,
+    load_main_aux,
+    load_main_ticks,
+    tick_flags,
+    warm_state,
+)
 from ghtrader.features.build import per_row_spec
-from ghtrader.features.engine import AuxTicks, FactorState, tick_inputs
+from ghtrader.features.engine import AuxTicks, FactorState, check_aux, tick_inputs
 from ghtrader.market.clock import SessionClock
 from ghtrader.market.contracts import ContractBook
 from ghtrader.market.sessions import variety_sessions
@@ -79,9 +84,7 @@ def replay(
     if ticks.empty:
         raise ValueError(f"no main_l5 ticks for {symbol} in {start}..{end} under {lake.root}")
     state = warm_state(lake, symbol, start, expected.features)
-    roles = expected.features.cross
-    days = [d for d in lake.days("main_l5", symbol) if start <= d <= end]
-    aux = range_aux(lake, book, symbol, days, roles) if roles else None  # as the build resolves them
+    aux = load_main_aux(lake, book, symbol, start, end, expected.features.cross)
     return replay_ticks(
         ticks, state, var=var, symbol=symbol, mode=mode, champion=champion, expected=expected, book=book,
         run_dir=trading_dir(runs_dir, run_id), run_id=run_id, limits=limits,
@@ -103,7 +106,7 @@ def replay_ticks(
     run_id: str,
     limits: RiskLimits = RiskLimits(),
     info: dict[str, Any] | None = None,
-    aux: dict[str, AuxTicks] | None = None,
+    aux: Mapping[str, AuxTicks] | None = None,
 ) -> dict[str, Any]:
     """Run the runner over main_l5 ``ticks`` (time order) from factor ``state`` into a fresh ``run_dir``.
 
@@ -111,9 +114,7 @@ def replay_ticks(
     """
     if mode not in ("paper", "sim"):
         raise ValueError("replay runs in paper or sim mode (never against a real account)")
-    missing = [r for r in expected.features.cross if aux is None or r not in aux]
-    if missing:
-        raise ValueError(f"the feature set has cross factors: pass the aux stream(s) {', '.join(missing)}")
+    aux = check_aux(expected.features, aux)  # before the run directory is touched
     last, nxt = tick_flags(ticks, backtest_config_from(champion.meta))
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -131,12 +132,8 @@ def replay_ticks(
         cfg, champion, expected, account, RiskEngine(limits), log, clock, hooks=_Hooks(), factor_state=state
     )
     runner.start(replay=info or {})
-    if aux:
-        for ev in merge_events(market_ticks(ticks, book, last, nxt), aux_events(aux)):
-            runner.on_event(ev)
-    else:
-        for t in market_ticks(ticks, book, last, nxt):
-            runner.on_tick(t)
+    for ev in merge_events(market_ticks(ticks, book, last, nxt), *aux_events(aux)):
+        runner.on_event(ev)
     risk_events: dict[str, int] = {}
     for rec in read_records(run_dir / EVENTS_NAME):
         if rec["kind"] in ("kill", "risk_reject", "risk_pause"):

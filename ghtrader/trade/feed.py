@@ -86,11 +86,14 @@ class TickAdapter:
 
     A change of main contract is a roll: the segment id moves on, which resets the factor windows, as
     in research. ``next`` follows the research rule (``features.aux.next_after``: the first later
-    delivery month with ticks that day), asked of the contracts the feed has delivered so far that day;
-    its segment is the contract's ``yymm``. ``pair`` is the partner variety's main contract (resolved
-    like the own one, from ``partner_schedule``), with its own roll segments. Trap: research sees the
-    whole day, so if a farther month ticked before the nearer one did, live would take the farther one
-    as ``next`` until the day changes; the main's neighbour month trades from the open in practice.
+    delivery month with ticks that day), asked again of the contracts the feed has delivered so far that
+    day whenever a batch brings one not seen before; its segment is the contract's ``yymm``. ``pair`` is
+    the partner variety's main contract (resolved like the own one, from ``partner_schedule``), with its
+    own roll segments. Trap: research sees the whole day, so if a farther month ticks before the nearer
+    one does (a feed that delivers only the quotes that changed, an odd au/ag month that trades late),
+    live follows the farther one until the nearer one's first quote and then switches to it (a new aux
+    segment, as research has from the open): from then on the current-quote factors agree with research,
+    the windowed ones once their window no longer reaches back before the switch.
     """
 
     def __init__(
@@ -125,15 +128,20 @@ class TickAdapter:
             iso = day.isoformat() if hasattr(day, "isoformat") else str(day)
             if iso != self.day:
                 self.day, self.next, self.seen = iso, None, set()
+            fresh = False
             if self.roles:
+                before = len(self.seen)
                 self.seen.update(rows["symbol"].astype(str).unique())
+                fresh = len(self.seen) > before
             pair: list[AuxTick] = []
             if self.partner is not None and (pmain := self.partner.update(rows, iso)) is not None:
                 pair = self._aux("pair", rows[rows["symbol"] == pmain], self.partner.segment)
             nxt: list[AuxTick] = []
             main = self.own.update(rows, iso)
             if main is not None and "next" in self.roles:
-                if self.next is None:
+                if (
+                    self.next is None or fresh
+                ):  # a nearer month may have just shown up: the research rule again
                     self.next = next_after(
                         self.book, main, dt.date.fromisoformat(iso), self.seen.__contains__
                     )

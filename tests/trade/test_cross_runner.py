@@ -311,3 +311,51 @@ def test_main_resolver_without_a_schedule() -> None:
     assert r.update(batch([("SHFE.au2508", 5, 9e4), ("SHFE.au2506", 5, 1e4)]), "2025-03-11") == "SHFE.au2508"
     assert r.segment == 1  # a roll
     assert MainResolver("au", {"2025-03-12": "SHFE.au2510"}).update(batch([]), "2025-03-12") == "SHFE.au2510"
+
+
+def test_next_moves_to_a_nearer_month_when_it_first_quotes(book: ContractBook) -> None:
+    """A feed that delivers the farther month first (only changed quotes, an odd month trading late): live
+    takes it as ``next`` until the nearer month's first quote, then switches to it (its own aux segment)
+    and stays with it; before any later month has quoted, ``next`` is unresolved and no aux is sent."""
+    day = dt.date(2025, 3, 10)
+    t0 = int(pd.Timestamp("2025-03-10 09:00:00", tz="Asia/Shanghai").value)
+
+    def rows(sym: str, k: int, n: int, mid: float) -> pd.DataFrame:
+        ts = t0 + (k + np.arange(n)) * 500_000_000
+        book_cols = {
+            f"{s}_price{i}": mid + sg * (i - 0.5) * 0.02
+            for i in range(1, 6)
+            for s, sg in (("bid", -1), ("ask", 1))
+        }
+        vols = {f"{s}_volume{i}": 3.0 for i in range(1, 6) for s in ("bid", "ask")}
+        extra = {
+            "last_price": mid,
+            "volume": 100.0 + np.arange(n),
+            "amount": 1e8 + np.arange(n),
+            "open_interest": 5e4,
+        }
+        return pd.DataFrame(
+            {"datetime_ns": ts, "symbol": sym, "trading_day": day, **book_cols, **vols, **extra}
+        )
+
+    clock = SessionClock(book.calendar, variety_sessions("au"))
+    adapter = TickAdapter("au", book, clock, {day.isoformat(): "SHFE.au2506"}, 30.0, roles=("next",))
+
+    def aux_of(batch: pd.DataFrame) -> list[AuxTick]:
+        return [e for e in adapter.convert(batch) if isinstance(e, AuxTick)]
+
+    assert aux_of(rows("SHFE.au2506", 0, 4, 700.0)) == [] and adapter.next is None  # no later month yet
+    got = aux_of(pd.concat([rows("SHFE.au2506", 4, 4, 700.0), rows("SHFE.au2508", 4, 4, 703.0)]))
+    assert adapter.next == "SHFE.au2508" and [e.segment for e in got] == [2508] * 4
+    got = aux_of(
+        pd.concat(
+            [
+                rows(s, 8, 4, m)
+                for s, m in (("SHFE.au2506", 700.0), ("SHFE.au2507", 701.0), ("SHFE.au2508", 703.0))
+            ]
+        )
+    )
+    assert adapter.next == "SHFE.au2507"  # the research rule's contract from its first quote on
+    assert [(e.segment, e.mid) for e in got] == [(2507, 701.0)] * 4
+    got = aux_of(pd.concat([rows("SHFE.au2508", 12, 2, 703.0), rows("SHFE.au2507", 12, 2, 701.5)]))
+    assert adapter.next == "SHFE.au2507" and [e.segment for e in got] == [2507] * 2  # no way back

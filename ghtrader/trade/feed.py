@@ -139,9 +139,8 @@ class TickAdapter:
             nxt: list[AuxTick] = []
             main = self.own.update(rows, iso)
             if main is not None and "next" in self.roles:
-                if (
-                    self.next is None or fresh
-                ):  # a nearer month may have just shown up: the research rule again
+                # a nearer month may have just shown up: ask the research rule again
+                if self.next is None or fresh:
                     self.next = next_after(
                         self.book, main, dt.date.fromisoformat(iso), self.seen.__contains__
                     )

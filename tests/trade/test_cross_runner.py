@@ -31,6 +31,7 @@ from ghtrader.market.contracts import ContractBook
 from ghtrader.market.sessions import variety_sessions
 from ghtrader.schema import to_pandas
 from ghtrader.store.lake import ParquetLake
+from ghtrader.testing.books import STEP_NS, Snap, snapshot_frame
 from ghtrader.testing.champion import make_champion, train_model
 from ghtrader.testing.simlake import shared_auag_lake
 from ghtrader.trade.account import AuxTick, MarketTick
@@ -321,22 +322,8 @@ def test_next_moves_to_a_nearer_month_when_it_first_quotes(book: ContractBook) -
     t0 = int(pd.Timestamp("2025-03-10 09:00:00", tz="Asia/Shanghai").value)
 
     def rows(sym: str, k: int, n: int, mid: float) -> pd.DataFrame:
-        ts = t0 + (k + np.arange(n)) * 500_000_000
-        book_cols = {
-            f"{s}_price{i}": mid + sg * (i - 0.5) * 0.02
-            for i in range(1, 6)
-            for s, sg in (("bid", -1), ("ask", 1))
-        }
-        vols = {f"{s}_volume{i}": 3.0 for i in range(1, 6) for s in ("bid", "ask")}
-        extra = {
-            "last_price": mid,
-            "volume": 100.0 + np.arange(n),
-            "amount": 1e8 + np.arange(n),
-            "open_interest": 5e4,
-        }
-        return pd.DataFrame(
-            {"datetime_ns": ts, "symbol": sym, "trading_day": day, **book_cols, **vols, **extra}
-        )
+        snaps = [Snap(mid - 0.5, mid + 0.5, day=day, ts=t0 + (k + i) * STEP_NS) for i in range(n)]
+        return snapshot_frame(snaps, symbol=sym, tick=0.02, mult=1000.0)
 
     clock = SessionClock(book.calendar, variety_sessions("au"))
     adapter = TickAdapter("au", book, clock, {day.isoformat(): "SHFE.au2506"}, 30.0, roles=("next",))
